@@ -1,0 +1,31 @@
+"""AWS Lambda entry: ``lambda_handler(event, context)`` over the same skill the web endpoint serves.
+
+The skill is built once per Lambda container (at import, during the cold start) rather than per
+event as ``SkillBuilder.lambda_handler()`` does. Lambda needs no signature check: the Alexa trigger
+is tied to the skill ID in the Lambda console. If ``SPINE_CHECK_SKILL_ID`` is set, the application ID
+is checked as well.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from ask_sdk_model import RequestEnvelope
+
+from skill import build_skill
+from skill.verification import check_application_id
+
+_skill = build_skill()
+_skill_id = os.environ.get("SPINE_CHECK_SKILL_ID") or None
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Handle one Alexa request envelope and return the response envelope as a dict."""
+    if _skill_id is not None:
+        # Raises VerificationError; Lambda reports it to Alexa as a failed invocation.
+        check_application_id(event, _skill_id)
+    request_envelope = _skill.serializer.deserialize(json.dumps(event), RequestEnvelope)
+    response_envelope = _skill.invoke(request_envelope=request_envelope, context=context)
+    return _skill.serializer.serialize(response_envelope)

@@ -1,0 +1,113 @@
+"""The skill's web endpoint: a small Flask app with ``POST /alexa`` and ``GET /healthz``.
+
+Every failure caused by the request is a JSON 4xx (``{"error": "..."}``); only a bug of ours is a
+500, and that never echoes or logs request content, which holds a person's health answers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+
+import flask
+from ask_sdk_core.exceptions import SerializationException
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_model import RequestEnvelope
+from ask_sdk_runtime.exceptions import DispatchException
+from werkzeug.exceptions import HTTPException
+
+from skill.verification import RequestVerifier, VerificationError, check_application_id
+
+logger = logging.getLogger(__name__)
+
+# Alexa requests are a few KiB; anything this large is not one.
+MAX_BODY_BYTES = 64 * 1024
+
+
+def _error(status: int, message: str) -> flask.Response:
+    response = flask.jsonify(error=message)
+    response.status_code = status
+    return response
+
+
+def create_app(
+    skill: CustomSkill,
+    *,
+    skill_id: str | None,
+    verify: bool = True,
+    verifier: RequestVerifier | None = None,
+) -> flask.Flask:
+    """Build the Flask app around ``skill``.
+
+    With ``verify`` on (the default) a skill ID is required; ``verifier`` may be passed to inject a
+    trust store, fetcher or clock. With ``verify`` off, a configured ``skill_id`` is still checked
+    against each request's application ID, since that costs nothing and catches misrouted traffic.
+    """
+    if verify and not skill_id:
+        raise ValueError("request verification needs a skill ID")
+    if verify and verifier is None:
+        verifier = RequestVerifier(skill_id)  # type: ignore[arg-type]
+    if not verify:
+        verifier = None
+
+    app = flask.Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+
+    @app.get("/healthz")
+    def healthz() -> flask.Response:
+        return flask.jsonify(status="ok")
+
+    @app.post("/alexa")
+    def alexa() -> flask.Response:
+        if flask.request.mimetype != "application/json":
+            return _error(415, "content type must be application/json")
+        # Raises 413 through MAX_CONTENT_LENGTH, also for chunked bodies without a length.
+        body = flask.request.get_data(cache=False)
+        if verifier is not None:
+            verifier.verify_signature(flask.request.headers, body)
+        try:
+            envelope = json.loads(body)
+        except (ValueError, RecursionError):
+            return _error(400, "body is not valid JSON")
+        if not isinstance(envelope, dict) or not isinstance(envelope.get("request"), dict):
+            return _error(400, "body is not an Alexa request envelope")
+        if verifier is not None:
+            verifier.verify_envelope(envelope)
+        elif skill_id:
+            check_application_id(envelope, skill_id)
+        try:
+            request_envelope = skill.serializer.deserialize(body.decode("utf-8"), RequestEnvelope)
+        except (SerializationException, ValueError, TypeError, AttributeError, RecursionError):
+            # The SDK's deserializer turns most wrong-typed fields into SerializationException but
+            # lets a few plain Python errors through; all of them mean the input is malformed.
+            return _error(400, "request envelope has missing or wrong-typed fields")
+        if request_envelope.request is None:
+            return _error(400, "request envelope has no request")
+        try:
+            response_envelope = skill.invoke(request_envelope=request_envelope, context=None)
+        except DispatchException:
+            # No handler claims this request type; a skill with a catch-all never gets here.
+            return _error(400, "request type not supported")
+        return flask.jsonify(skill.serializer.serialize(response_envelope))
+
+    @app.errorhandler(VerificationError)
+    def verification_failed(exc: VerificationError) -> flask.Response:
+        logger.info("rejected an Alexa request: %s", exc.message)
+        return _error(exc.status_code, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> flask.Response:
+        return _error(exc.code or 400, exc.name.lower())
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception) -> flask.Response:
+        # Type and stack only: exception messages (the SDK's included) can quote the request body.
+        logger.error(
+            "internal error handling a request: %s\n%s",
+            type(exc).__name__,
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
+        return _error(500, "internal error")
+
+    return app

@@ -1,0 +1,27 @@
+"""WSGI entry for production: ``gunicorn skill.wsgi:app`` behind a TLS-terminating proxy.
+
+Verification is always on here; the skill ID comes from ``SPINE_CHECK_SKILL_ID`` and the app
+refuses to load without it, so a misconfigured deployment fails at start rather than serving
+unverified requests.
+"""
+
+from __future__ import annotations
+
+import os
+
+import flask
+
+from skill import build_skill
+from skill.web import create_app
+
+SKILL_ID_ENV = "SPINE_CHECK_SKILL_ID"
+
+
+def _create() -> flask.Flask:
+    skill_id = os.environ.get(SKILL_ID_ENV)
+    if not skill_id:
+        raise RuntimeError(f"set {SKILL_ID_ENV} to the skill's application ID before starting")
+    return create_app(build_skill(), skill_id=skill_id, verify=True)
+
+
+app = _create()
