@@ -1,0 +1,199 @@
+"""The conversation as a value: `step(state, utterance) -> Turn`.
+
+No I/O here. The state is plain JSON data (it travels in Alexa session attributes) and is checked
+when read back by replaying its answers: garbled or foreign state starts over cleanly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .knowledge import UNKNOWN, Knowledge, derive, evaluate
+from .model import MAX_QUESTIONS, TIERS, Question, load_answer_words, load_questionnaire, load_rules
+from .outcome import build_outcome, current_tier, outcome_speech
+from .parsing import interpret
+
+STATE_VERSION = 1
+
+GOODBYE = "Goodbye. If your pain gets worse, or you notice numbness around your bottom, bladder or bowel trouble, or leg weakness, go to the emergency department."
+GOODBYE_AFTER_EMERGENCY = "Goodbye. Once more: call 911 or go to the nearest emergency department now."
+RESTARTED = "Sorry, I lost our place, so let's start again from the beginning."
+FINISHED = "The check is finished. Say start over to begin again, repeat to hear the result again, or stop."
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One reply of Spine Check: what to say, what it expects next, and the new state."""
+    text: str
+    state: dict[str, Any]
+    kind: str  # question | reask | help | repeat | back | restarted | outcome | stopped
+    expects: str | None = None  # 'yes_no' | 'number' | None once the conversation has ended
+    question_id: str | None = None
+    number_range: tuple[int, int] | None = None
+    red_flag: bool = False
+    reprompt: str | None = None
+    outcome: dict[str, Any] | None = None
+    ended: bool = False
+    heard: Any = field(default=None, compare=False)  # the parsed answer, for front ends that confirm
+
+
+def expectation_text(question: Question) -> str:
+    spoken = load_answer_words()["spoken_expectations"]
+    if question.type == "number":
+        lo, hi = question.range or (0, 0)
+        return spoken["number"].format(lo=lo, hi=hi)
+    return spoken["yes_no"]
+
+
+def _answers(state: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(qid, value) for qid, value in state["answers"]]
+
+
+def next_question(answers: list[tuple[str, Any]]) -> Question | None:
+    """The next question worth asking, or None when the outcome cannot change any more.
+
+    Questions are considered only after the last one answered, in data order. Once the tier is urgent
+    or higher, only red-flag questions remain (they can still make it an emergency); an emergency ends
+    the questionnaire at once."""
+    questionnaire = load_questionnaire()
+    if len(answers) >= MAX_QUESTIONS:
+        return None
+    k = derive(questionnaire, answers)
+    tier = current_tier(k)
+    if tier == "emergency":
+        return None
+    start = questionnaire.order.index(answers[-1][0]) + 1 if answers else 0
+    for qid in questionnaire.order[start:]:
+        question = questionnaire.questions[qid]
+        if not question.red_flag and TIERS.index(tier) >= TIERS.index("urgent"):
+            continue
+        if question.ask_if is not None and evaluate(question.ask_if, k, tier) is False:
+            continue
+        return question
+    return None
+
+
+def new_state() -> dict[str, Any]:
+    return {"v": STATE_VERSION, "answers": [], "current": None, "done": False, "outcome_tier": None}
+
+
+def _question_turn(state: dict[str, Any], question: Question, kind: str, prefix: str = "") -> Turn:
+    text = f"{prefix} {question.prompt}".strip()
+    return Turn(text=text, state=state, kind=kind, expects=question.type, question_id=question.id,
+                number_range=question.range, red_flag=question.red_flag,
+                reprompt=f"{question.reprompt} {expectation_text(question)}")
+
+
+def _advance(answers: list[tuple[str, Any]], kind: str = "question", prefix: str = "") -> Turn:
+    question = next_question(answers)
+    if question is not None:
+        state = {**new_state(), "answers": [list(a) for a in answers], "current": question.id}
+        return _question_turn(state, question, kind, prefix)
+    outcome = build_outcome(derive(load_questionnaire(), answers), [qid for qid, _ in answers])
+    state = {**new_state(), "answers": [list(a) for a in answers], "done": True, "outcome_tier": outcome["tier"]}
+    return Turn(text=outcome_speech(outcome), state=state, kind="outcome", outcome=outcome, ended=True)
+
+
+def start() -> Turn:
+    questionnaire = load_questionnaire()
+    return _advance([], prefix=f"{questionnaire.welcome} {questionnaire.commands_hint}")
+
+
+def _valid_answer(question: Question, value: Any) -> bool:
+    if value == UNKNOWN:
+        return True
+    if question.type == "yes_no":
+        return isinstance(value, bool)
+    lo, hi = question.range or (0, 0)
+    return isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
+
+
+def read_state(state: Any) -> dict[str, Any] | None:
+    """The state if it is one this code could have produced, else None. Replays the answers so a
+    tampered list (skipped red flags, impossible order) is refused, not trusted."""
+    if not isinstance(state, dict) or state.get("v") != STATE_VERSION:
+        return None
+    raw = state.get("answers")
+    if not isinstance(raw, list) or len(raw) > MAX_QUESTIONS:
+        return None
+    questionnaire = load_questionnaire()
+    answers: list[tuple[str, Any]] = []
+    for item in raw:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+            return None
+        qid, value = item
+        question = next_question(answers)
+        if question is None or question.id != qid or not _valid_answer(questionnaire.questions[qid], value):
+            return None
+        answers.append((qid, value))
+    following = next_question(answers)
+    done = state.get("done")
+    if done is True:
+        if following is not None:
+            return None
+    elif done is False:
+        if following is None or state.get("current") != following.id:
+            return None
+    else:
+        return None
+    return {**new_state(), "answers": [list(a) for a in answers], "done": done,
+            "current": None if done else following.id,
+            "outcome_tier": build_outcome(derive(questionnaire, answers), [])["tier"] if done else None}
+
+
+def _finished_turn(state: dict[str, Any], command: str | None) -> Turn:
+    answers = _answers(state)
+    if command == "start_over":
+        return _advance([], kind="question", prefix="Starting again.")
+    if command == "stop":
+        text = GOODBYE_AFTER_EMERGENCY if state.get("outcome_tier") == "emergency" else GOODBYE
+        return Turn(text=text, state=state, kind="stopped", ended=True)
+    turn = _advance(answers)
+    if command == "repeat":
+        return Turn(text=turn.text, state=turn.state, kind="repeat", outcome=turn.outcome, ended=True)
+    return Turn(text=FINISHED, state=turn.state, kind="outcome", outcome=turn.outcome, ended=True)
+
+
+def step(state: Any, utterance: Any) -> Turn:
+    """Take one reply (plain text: 'yes', 'seven', 'I don't know', 'go back', ...) and return the next turn."""
+    if state is None:
+        return start()
+    checked = read_state(state)
+    if checked is None:
+        return _advance([], kind="restarted", prefix=RESTARTED)
+    questionnaire = load_questionnaire()
+    meaning = interpret(utterance, None if checked["done"] else questionnaire.questions[checked["current"]])
+    command = meaning.value if meaning.kind == "command" else None
+    if checked["done"]:
+        return _finished_turn(checked, command)
+    answers = _answers(checked)
+    question = questionnaire.questions[checked["current"]]
+    if command == "repeat":
+        return _question_turn(checked, question, "repeat")
+    if command == "help":
+        return _question_turn(checked, question, "help", prefix=f"{question.help} {expectation_text(question)}")
+    if command == "back":
+        if not answers:
+            return _question_turn(checked, question, "back", prefix="This is the first question.")
+        previous = questionnaire.questions[answers[-1][0]]
+        state = {**new_state(), "answers": [list(a) for a in answers[:-1]], "current": previous.id}
+        return _question_turn(state, previous, "back", prefix="Going back.")
+    if command == "start_over":
+        return _advance([], prefix="Starting again.")
+    if command == "stop":
+        return Turn(text=GOODBYE, state=checked, kind="stopped", ended=True)
+    if meaning.kind == "out_of_range":
+        lo, hi = question.range or (0, 0)
+        return _question_turn(checked, question, "reask",
+                              prefix=f"{meaning.value} is not in the range. Please say a number from {lo} to {hi}.")
+    if meaning.kind == "not_understood":
+        return _question_turn(checked, question, "reask",
+                              prefix=f"Sorry, I didn't understand. {expectation_text(question)}")
+    value = UNKNOWN if meaning.kind == "dont_know" else meaning.value
+    turn = _advance(answers + [(question.id, value)])
+    return Turn(**{**turn.__dict__, "heard": value})
+
+
+def knowledge_of(state: dict[str, Any]) -> Knowledge:
+    """What a (checked) state knows; used by front ends and tests."""
+    return derive(load_questionnaire(), _answers(state))

@@ -1,0 +1,131 @@
+"""What the answers so far tell us about each concept, in three values: True, False or None (unknown).
+
+A yes/no question may cover several concepts: "no" makes them all false, "yes" means at least one is
+true. Knowledge keeps such "at least one" groups, resolves a group when all but one member are known
+false, and applies `requires_any` (a follow-up concept cannot be true when its parents are all false).
+Conditions in the data are evaluated here with three-valued (Kleene) logic, so an unknown answer can
+never be silently read as a "no".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from .model import TIERS, Questionnaire
+
+UNKNOWN = "unknown"  # the stored value of an "I don't know" answer
+
+Tri = bool | None
+
+
+@dataclass
+class Knowledge:
+    values: dict[str, Any] = field(default_factory=dict)        # concept -> True/False/int
+    groups: list[frozenset[str]] = field(default_factory=list)  # "at least one of these is true"
+    dont_know: set[str] = field(default_factory=set)            # concepts the person said they did not know
+
+    def get(self, concept: str) -> Any:
+        return self.values.get(concept)
+
+    def is_unsure(self, concept: str) -> bool:
+        return concept in self.dont_know and self.values.get(concept) is None
+
+
+def derive(questionnaire: Questionnaire, answers: Iterable[tuple[str, Any]]) -> Knowledge:
+    """Turn (question id, answer) pairs into concept knowledge."""
+    k = Knowledge()
+    for qid, value in answers:
+        question = questionnaire.questions[qid]
+        if value == UNKNOWN:
+            k.dont_know.update(question.concepts)
+        elif question.type == "number":
+            k.values[question.concepts[0]] = value
+        elif value is False:
+            for concept in question.concepts:
+                k.values[concept] = False
+        elif len(question.concepts) == 1:
+            k.values[question.concepts[0]] = True
+        else:
+            k.groups.append(frozenset(question.concepts))
+    changed = True
+    while changed:  # a handful of passes at most: the data has short chains
+        changed = False
+        for concept, parents in questionnaire.requires_any.items():
+            if k.values.get(concept) is None and all(k.values.get(p) is False for p in parents):
+                k.values[concept] = False
+                changed = True
+        for group in k.groups:
+            open_members = [c for c in group if k.values.get(c) is not False]
+            if len(open_members) == 1 and k.values.get(open_members[0]) is None:
+                k.values[open_members[0]] = True
+                changed = True
+    return k
+
+
+def _and(values: list[Tri]) -> Tri:
+    if any(v is False for v in values):
+        return False
+    return True if all(v is True for v in values) else None
+
+
+def _or(values: list[Tri]) -> Tri:
+    if any(v is True for v in values):
+        return True
+    return False if all(v is False for v in values) else None
+
+
+def evaluate(expr: Mapping, k: Knowledge, tier: str | None = None) -> Tri:
+    """Evaluate a data condition. `tier` is the tier so far, for `tier_below` in ask_if."""
+    if "yes" in expr:
+        v = k.get(expr["yes"])
+        return None if v is None else bool(v)
+    if "no" in expr:
+        v = k.get(expr["no"])
+        return None if v is None else not v
+    if "any_yes" in expr:
+        members = set(expr["any_yes"])
+        if any(k.get(c) is True for c in members) or any(g <= members for g in k.groups):
+            return True
+        return False if all(k.get(c) is False for c in members) else None
+    if "all" in expr:
+        return _and([evaluate(e, k, tier) for e in expr["all"]])
+    if "any" in expr:
+        return _or([evaluate(e, k, tier) for e in expr["any"]])
+    if "not" in expr:
+        v = evaluate(expr["not"], k, tier)
+        return None if v is None else not v
+    if "num" in expr:
+        v = k.get(expr["num"])
+        if v is None:
+            return None
+        for op, limit in expr.items():
+            if op == "lt":
+                return v < limit
+            if op == "lte":
+                return v <= limit
+            if op == "gt":
+                return v > limit
+            if op == "gte":
+                return v >= limit
+            if op == "eq":
+                return v == limit
+    if "tier_below" in expr:
+        return TIERS.index(tier or "self_care") < TIERS.index(expr["tier_below"])
+    raise ValueError(f"unknown condition {expr!r}")  # unreachable: validated at load
+
+
+def concepts_in(expr: Any) -> set[str]:
+    """Every concept a condition refers to."""
+    if isinstance(expr, list):
+        return set().union(*(concepts_in(e) for e in expr)) if expr else set()
+    if not isinstance(expr, dict):
+        return set()
+    found: set[str] = set()
+    for key, arg in expr.items():
+        if key in ("yes", "no", "num"):
+            found.add(arg)
+        elif key == "any_yes":
+            found.update(arg)
+        elif key in ("all", "any", "not"):
+            found |= concepts_in(arg)
+    return found

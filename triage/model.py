@@ -1,0 +1,330 @@
+"""The questionnaire and rules as data: loaded from JSON, validated once, kept in frozen dataclasses.
+
+A clinician edits `data/questionnaire.json` and `data/rules.json`; a broken file fails at load with
+an error naming the file, the question or rule, and the field, so a bad edit never reaches a person.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+DATA_DIR = Path(__file__).parent / "data"
+QUESTIONNAIRE_FILE = DATA_DIR / "questionnaire.json"
+RULES_FILE = DATA_DIR / "rules.json"
+ANSWER_WORDS_FILE = DATA_DIR / "answer_words.json"
+
+CONCEPTS = (
+    "age", "pain_score", "duration_weeks", "tried_conservative_care_weeks", "pain_radiates_below_knee",
+    "leg_numbness_or_tingling", "numbness_is_new", "both_legs", "leg_weakness", "weakness_getting_worse",
+    "saddle_numbness", "bladder_or_bowel_change", "new_sexual_dysfunction", "fever", "cancer_history",
+    "unexplained_weight_loss", "recent_major_trauma", "osteoporosis_or_steroids",
+    "worse_walking_better_sitting", "pain_at_night_or_rest", "limits_daily_activities",
+    "morning_stiffness_over_30min",
+)
+TIERS = ("self_care", "routine", "specialist", "urgent", "emergency")  # least to most urgent
+SPECIALISTS = ("emergency_department", "primary_care", "physical_therapy", "spine_specialist", "pain_management")
+PATTERNS = ("cauda_equina_warning", "serious_condition_warning", "nerve_root_irritation",
+            "spinal_stenosis_pattern", "inflammatory_pattern", "mechanical_or_degenerative")
+ANSWER_TYPES = ("yes_no", "number")
+MAX_QUESTIONS = 10
+
+
+class DataError(ValueError):
+    """A data file is malformed: the message names the file, the item and the field."""
+
+    def __init__(self, path: Path, where: str, field_name: str, problem: str) -> None:
+        super().__init__(f"{path.name}: {where}: field '{field_name}': {problem}")
+        self.path, self.where, self.field, self.problem = path, where, field_name, problem
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    concepts: tuple[str, ...]
+    prompt: str
+    reprompt: str
+    help: str
+    confirm_label: str
+    source: str
+    red_flag: bool = False
+    range: tuple[int, int] | None = None
+    unit: str | None = None
+    ask_if: Any = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    tier: str
+    specialist: str
+    pattern: str | None
+    when: Any
+    reason: str
+    unsure_reason: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    welcome: str
+    commands_hint: str
+    concept_types: Mapping[str, str]
+    requires_any: Mapping[str, tuple[str, ...]]
+    questions: Mapping[str, Question]  # in asking order
+    order: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rules:
+    disclaimer: str
+    unsure_note: str
+    tier_messages: Mapping[str, str]
+    unknown_caps: Mapping[str, str]
+    specialists_spoken: Mapping[str, str]
+    patterns_spoken: Mapping[str, str]
+    rules: tuple[Rule, ...]
+    default: Rule
+    advice: Mapping[str, tuple[str, ...]]
+    advice_sources: Mapping[str, str] = field(default_factory=dict)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DataError(path, "file", "-", "missing") from exc
+    except json.JSONDecodeError as exc:
+        raise DataError(path, f"line {exc.lineno}", "-", f"invalid JSON: {exc.msg}") from exc
+    if not isinstance(data, dict):
+        raise DataError(path, "top level", "-", "must be a JSON object")
+    return data
+
+
+def _need(path: Path, where: str, obj: Mapping, key: str, kind: type | tuple, *, optional: bool = False) -> Any:
+    if key not in obj:
+        if optional:
+            return None
+        raise DataError(path, where, key, "missing")
+    value = obj[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise DataError(path, where, key, f"must be {getattr(kind, '__name__', kind)}, got {type(value).__name__}")
+    if isinstance(value, str) and not value.strip():
+        raise DataError(path, where, key, "must not be empty")
+    return value
+
+
+_EXPR_KEYS = {"yes", "no", "any_yes", "any", "all", "not", "num", "tier_below"}
+_NUM_OPS = {"lt", "lte", "gt", "gte", "eq"}
+
+
+def validate_expression(expr: Any, path: Path, where: str, field_name: str, concept_types: Mapping[str, str],
+                        *, allow_tier: bool) -> None:
+    """Check a condition expression (see triage.knowledge) names known concepts with the right types."""
+    def fail(problem: str) -> None:
+        raise DataError(path, where, field_name, problem)
+
+    if not isinstance(expr, dict) or not expr:
+        fail(f"condition must be a non-empty object, got {expr!r}")
+    keys = set(expr) - _NUM_OPS
+    if len(keys) != 1 or not keys <= _EXPR_KEYS:
+        fail(f"unknown condition {sorted(expr)!r}")
+    (op,) = keys
+    arg = expr[op]
+    if op in ("yes", "no"):
+        if concept_types.get(arg) != "yes_no":
+            fail(f"'{op}' needs a yes/no concept, got {arg!r}")
+    elif op == "any_yes":
+        if not isinstance(arg, list) or not arg or any(concept_types.get(c) != "yes_no" for c in arg):
+            fail(f"'any_yes' needs a list of yes/no concepts, got {arg!r}")
+    elif op in ("any", "all"):
+        if not isinstance(arg, list) or not arg:
+            fail(f"'{op}' needs a non-empty list")
+        for sub in arg:
+            validate_expression(sub, path, where, field_name, concept_types, allow_tier=allow_tier)
+    elif op == "not":
+        validate_expression(arg, path, where, field_name, concept_types, allow_tier=allow_tier)
+    elif op == "num":
+        if concept_types.get(arg) != "number":
+            fail(f"'num' needs a number concept, got {arg!r}")
+        ops = set(expr) & _NUM_OPS
+        if len(ops) != 1 or not isinstance(expr[next(iter(ops))], (int, float)):
+            fail(f"'num' needs exactly one of {sorted(_NUM_OPS)} with a number")
+    elif op == "tier_below":
+        if not allow_tier:
+            fail("'tier_below' is only allowed in a question's ask_if")
+        if arg not in TIERS:
+            fail(f"unknown tier {arg!r}")
+
+
+def questionnaire_from_dict(data: Mapping, path: Path = QUESTIONNAIRE_FILE) -> Questionnaire:
+    welcome = _need(path, "top level", data, "welcome", str)
+    hint = _need(path, "top level", data, "commands_hint", str)
+    concepts = _need(path, "top level", data, "concepts", dict)
+    concept_types: dict[str, str] = {}
+    requires_any: dict[str, tuple[str, ...]] = {}
+    for name, spec in concepts.items():
+        where = f"concept '{name}'"
+        if name not in CONCEPTS:
+            raise DataError(path, where, "name", f"not in the concept vocabulary {CONCEPTS}")
+        kind = _need(path, where, spec, "type", str)
+        if kind not in ANSWER_TYPES:
+            raise DataError(path, where, "type", f"must be one of {ANSWER_TYPES}")
+        concept_types[name] = kind
+        if "requires_any" in spec:
+            requires_any[name] = tuple(_need(path, where, spec, "requires_any", list))
+    missing = set(CONCEPTS) - set(concept_types)
+    if missing:
+        raise DataError(path, "concepts", "-", f"missing concepts {sorted(missing)}")
+    for name, parents in requires_any.items():
+        for parent in parents:
+            if concept_types.get(parent) != "yes_no":
+                raise DataError(path, f"concept '{name}'", "requires_any", f"unknown yes/no concept {parent!r}")
+
+    questions: dict[str, Question] = {}
+    raw_questions = _need(path, "top level", data, "questions", list)
+    seen_plain = False
+    for index, raw in enumerate(raw_questions):
+        if not isinstance(raw, dict):
+            raise DataError(path, f"question #{index + 1}", "-", "must be an object")
+        qid = _need(path, f"question #{index + 1}", raw, "id", str)
+        where = f"question '{qid}'"
+        if qid in questions:
+            raise DataError(path, where, "id", "duplicate id")
+        qtype = _need(path, where, raw, "type", str)
+        if qtype not in ANSWER_TYPES:
+            raise DataError(path, where, "type", f"must be one of {ANSWER_TYPES}")
+        qconcepts = _need(path, where, raw, "concepts", list)
+        if not qconcepts:
+            raise DataError(path, where, "concepts", "must name at least one concept")
+        for concept in qconcepts:
+            if concept_types.get(concept) != qtype:
+                raise DataError(path, where, "concepts", f"{concept!r} is not a known {qtype} concept")
+        if qtype == "number" and len(qconcepts) != 1:
+            raise DataError(path, where, "concepts", "a number question asks about exactly one concept")
+        red_flag = raw.get("red_flag", False)
+        if not isinstance(red_flag, bool):
+            raise DataError(path, where, "red_flag", "must be true or false")
+        if red_flag and seen_plain:
+            raise DataError(path, where, "red_flag", "red-flag questions must come before all others")
+        seen_plain = seen_plain or not red_flag
+        rng = None
+        if qtype == "number":
+            rng_raw = _need(path, where, raw, "range", list)
+            if len(rng_raw) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in rng_raw) \
+                    or rng_raw[0] >= rng_raw[1]:
+                raise DataError(path, where, "range", "must be [low, high] whole numbers with low < high")
+            rng = (rng_raw[0], rng_raw[1])
+        ask_if = raw.get("ask_if")
+        if ask_if is not None:
+            validate_expression(ask_if, path, where, "ask_if", concept_types, allow_tier=True)
+        unit = _need(path, where, raw, "unit", str, optional=True)
+        if unit is not None and (unit not in ("weeks", "years") or qtype != "number"):
+            raise DataError(path, where, "unit", "must be 'weeks' or 'years' on a number question")
+        questions[qid] = Question(
+            id=qid, type=qtype, concepts=tuple(qconcepts), red_flag=red_flag, range=rng, unit=unit, ask_if=ask_if,
+            prompt=_need(path, where, raw, "prompt", str), reprompt=_need(path, where, raw, "reprompt", str),
+            help=_need(path, where, raw, "help", str), confirm_label=_need(path, where, raw, "confirm_label", str),
+            source=_need(path, where, raw, "source", str),
+        )
+    if not questions:
+        raise DataError(path, "questions", "-", "there are no questions")
+    return Questionnaire(welcome=welcome, commands_hint=hint, concept_types=concept_types,
+                         requires_any=requires_any, questions=questions, order=tuple(questions))
+
+
+def _rule_from_dict(raw: Any, path: Path, where: str, concept_types: Mapping[str, str], *, default: bool) -> Rule:
+    if not isinstance(raw, dict):
+        raise DataError(path, where, "-", "must be an object")
+    tier = _need(path, where, raw, "tier", str)
+    if tier not in TIERS:
+        raise DataError(path, where, "tier", f"must be one of {TIERS}")
+    specialist = _need(path, where, raw, "specialist", str)
+    if specialist not in SPECIALISTS:
+        raise DataError(path, where, "specialist", f"must be one of {SPECIALISTS}")
+    pattern = raw.get("pattern")
+    if pattern is not None and pattern not in PATTERNS:
+        raise DataError(path, where, "pattern", f"must be null or one of {PATTERNS}")
+    source = _need(path, where, raw, "source", str)
+    if "clinical.md §" not in source and "article" not in source:
+        raise DataError(path, where, "source", "must cite a section of clinical.md (clinical.md §N) or the article")
+    when = None
+    if not default:
+        when = _need(path, where, raw, "when", dict)
+        validate_expression(when, path, where, "when", concept_types, allow_tier=False)
+    return Rule(id=_need(path, where, raw, "id", str) if not default else "default", tier=tier,
+                specialist=specialist, pattern=pattern, when=when, reason=_need(path, where, raw, "reason", str),
+                unsure_reason=raw.get("unsure_reason", "") if default else _need(path, where, raw, "unsure_reason", str),
+                source=source)
+
+
+def rules_from_dict(data: Mapping, concept_types: Mapping[str, str], path: Path = RULES_FILE) -> Rules:
+    tiers = _need(path, "top level", data, "tiers", dict)
+    messages = {}
+    for tier in TIERS:
+        spec = tiers.get(tier)
+        if not isinstance(spec, dict):
+            raise DataError(path, f"tier '{tier}'", "-", "missing")
+        messages[tier] = _need(path, f"tier '{tier}'", spec, "message", str)
+    caps = _need(path, "top level", data, "unknown_caps", dict)
+    for tier in TIERS:
+        if caps.get(tier) not in TIERS:
+            raise DataError(path, "unknown_caps", tier, "must name a tier")
+    spoken = _need(path, "top level", data, "specialists", dict)
+    for name in SPECIALISTS:
+        _need(path, "specialists", spoken, name, str)
+    patterns_spoken = _need(path, "top level", data, "patterns_spoken", dict)
+    for name in PATTERNS:
+        _need(path, "patterns_spoken", patterns_spoken, name, str)
+    raw_rules = _need(path, "top level", data, "rules", list)
+    rules = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_rules):
+        where = f"rule '{raw.get('id', '#' + str(index + 1))}'" if isinstance(raw, dict) else f"rule #{index + 1}"
+        rule = _rule_from_dict(raw, path, where, concept_types, default=False)
+        if rule.id in seen:
+            raise DataError(path, where, "id", "duplicate id")
+        seen.add(rule.id)
+        rules.append(rule)
+    default = _rule_from_dict(_need(path, "top level", data, "default", dict), path, "default", concept_types,
+                              default=True)
+    advice_raw = _need(path, "top level", data, "advice", dict)
+    advice = {}
+    for tier in TIERS:
+        items = advice_raw.get(tier)
+        if not isinstance(items, list) or not all(isinstance(s, str) and s for s in items):
+            raise DataError(path, f"advice '{tier}'", "-", "must be a list of sentences")
+        advice[tier] = tuple(items)
+    return Rules(disclaimer=_need(path, "top level", data, "disclaimer", str),
+                 unsure_note=_need(path, "top level", data, "unsure_note", str),
+                 tier_messages=messages, unknown_caps=caps, specialists_spoken=spoken,
+                 patterns_spoken=patterns_spoken, rules=tuple(rules), default=default, advice=advice,
+                 advice_sources=data.get("advice_sources", {}))
+
+
+@lru_cache(maxsize=1)
+def load_questionnaire(path: Path = QUESTIONNAIRE_FILE) -> Questionnaire:
+    return questionnaire_from_dict(_read_json(path), path)
+
+
+@lru_cache(maxsize=1)
+def load_rules(path: Path = RULES_FILE) -> Rules:
+    return rules_from_dict(_read_json(path), load_questionnaire().concept_types, path)
+
+
+@lru_cache(maxsize=1)
+def load_answer_words(path: Path = ANSWER_WORDS_FILE) -> dict:
+    data = _read_json(path)
+    for key in ("yes", "no", "dont_know", "fillers_before", "fillers_after", "number_suffixes", "negative_words"):
+        items = _need(path, "top level", data, key, list)
+        if not all(isinstance(s, str) and s for s in items):
+            raise DataError(path, key, "-", "must be a list of phrases")
+    commands = _need(path, "top level", data, "commands", dict)
+    for name in ("repeat", "help", "back", "start_over", "stop"):
+        _need(path, "commands", commands, name, list)
+    for key in ("number_words", "tens_words", "units", "spoken_expectations"):
+        _need(path, "top level", data, key, dict)
+    return data

@@ -1,0 +1,124 @@
+"""From knowledge to an outcome: tier, whom to see, patterns, reasons, advice and the disclaimer.
+
+Each rule fires when its condition is true. When it is unknown only because the person said "I don't
+know" to something it depends on, it still fires, capped (an emergency rule becomes "urgent"), with a
+reason saying a clinician should check that point: "I don't know" never lowers urgency.
+Questions that were skipped are not "I don't know": they were skipped because they could not matter.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .knowledge import Knowledge, concepts_in, evaluate
+from .model import PATTERNS, TIERS, Rule, Rules, load_rules
+
+
+@dataclass(frozen=True)
+class Firing:
+    rule: Rule
+    tier: str
+    unsure: bool
+
+
+_CONCEPTS_BY_RULE: dict[str, frozenset[str]] = {}
+
+
+def _rule_concepts(rule: Rule) -> frozenset[str]:
+    found = _CONCEPTS_BY_RULE.get(rule.id)
+    if found is None:
+        found = _CONCEPTS_BY_RULE[rule.id] = frozenset(concepts_in(rule.when))
+    return found
+
+
+def fired_rules(k: Knowledge, rules: Rules | None = None) -> list[Firing]:
+    rules = rules or load_rules()
+    firings = []
+    for rule in rules.rules:
+        result = evaluate(rule.when, k)
+        if result is True:
+            firings.append(Firing(rule, rule.tier, unsure=False))
+        elif result is None and any(k.is_unsure(c) for c in _rule_concepts(rule)):
+            firings.append(Firing(rule, rules.unknown_caps[rule.tier], unsure=True))
+    return firings
+
+
+def current_tier(k: Knowledge, rules: Rules | None = None) -> str:
+    firings = fired_rules(k, rules)
+    return max((f.tier for f in firings), key=TIERS.index, default="self_care")
+
+
+def _fill(template: str, k: Knowledge) -> str:
+    values = {name: value for name, value in k.values.items() if not isinstance(value, bool)}
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError):
+        # A reason mentions a number that was not answered; fall back to the plain sentence.
+        return template.split(" {", 1)[0] if "{" in template else template
+
+
+def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None) -> dict[str, Any]:
+    """The outcome fields every front end speaks or shows; plain JSON-serializable data."""
+    rules = rules or load_rules()
+    firings = fired_rules(k, rules)
+    tier = max((f.tier for f in firings), key=TIERS.index, default="self_care")
+    at_tier = [f for f in firings if f.tier == tier]
+    if at_tier:
+        lead = next((f for f in at_tier if not f.unsure), at_tier[0])
+        specialist = lead.rule.specialist if lead.rule.tier == tier else "primary_care"
+    else:
+        specialist = rules.default.specialist
+    reasons: list[str] = []
+    for f in at_tier:
+        text = f.rule.unsure_reason if f.unsure else _fill(f.rule.reason, k)
+        sentence = f"Because {text}."
+        if sentence not in reasons:
+            reasons.append(sentence)
+    if any(f.unsure for f in at_tier):
+        reasons.append(rules.unsure_note)
+    if not at_tier:
+        reasons.append(f"Because {rules.default.reason}.")
+    found = {f.rule.pattern for f in firings if not f.unsure and f.rule.pattern}
+    if not found and TIERS.index(tier) <= TIERS.index("specialist"):
+        found.add(rules.default.pattern)
+    patterns = [p for p in PATTERNS if p in found]
+    spoken_specialist = rules.specialists_spoken[specialist]
+    return {
+        "tier": tier,
+        "specialist": specialist,
+        "patterns": patterns,
+        "reasons": reasons,
+        "advice": list(rules.advice[tier]),
+        "disclaimer": rules.disclaimer,
+        "message": rules.tier_messages[tier].format(specialist_spoken=spoken_specialist),
+        "unsure": sorted(c for c in k.dont_know if k.values.get(c) is None),
+        "rules_fired": [f.rule.id for f in firings],
+        "sources": sorted({f.rule.source for f in at_tier} or {rules.default.source}),
+        "asked": list(asked),
+    }
+
+
+def outcome_speech(outcome: dict[str, Any], rules: Rules | None = None) -> str:
+    """The outcome as one spoken text. An emergency leads with its message and carries nothing else
+    but the reasons and the disclaimer, so it is not buried."""
+    rules = rules or load_rules()
+    parts = [outcome["message"]]
+    if outcome["tier"] != "emergency" and outcome["patterns"]:
+        spoken = [rules.patterns_spoken[p] for p in outcome["patterns"]]
+        joined = spoken[0] if len(spoken) == 1 else ", ".join(spoken[:-1]) + ", and " + spoken[-1]
+        parts.append(f"Your answers are consistent with {joined}.")
+    parts.extend(outcome["reasons"])
+    if outcome["tier"] != "emergency":
+        parts.extend(outcome["advice"])
+    parts.append(outcome["disclaimer"])
+    return " ".join(parts)
+
+
+def outcome_summary(outcome: dict[str, Any]) -> str:
+    """A short written summary (Alexa app card, text mode heading)."""
+    lines = [outcome["message"]]
+    lines.extend(outcome["reasons"])
+    if outcome["advice"]:
+        lines.append("Advice: " + " ".join(outcome["advice"]))
+    lines.append(outcome["disclaimer"])
+    return "\n".join(lines)
