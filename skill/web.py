@@ -52,7 +52,9 @@ def create_app(
         verifier = None
 
     app = flask.Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    # One byte over the limit: Werkzeug stops a chunked (length-less) body at the limit without
+    # complaint, so reading limit + 1 bytes is how an oversized one shows itself (checked below).
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES + 1
 
     @app.get("/healthz")
     def healthz() -> flask.Response:
@@ -62,8 +64,10 @@ def create_app(
     def alexa() -> flask.Response:
         if flask.request.mimetype != "application/json":
             return _error(415, "content type must be application/json")
-        # Raises 413 through MAX_CONTENT_LENGTH, also for chunked bodies without a length.
+        # A Content-Length over the limit is refused by Werkzeug with 413 before reading.
         body = flask.request.get_data(cache=False)
+        if len(body) > MAX_BODY_BYTES:
+            return _error(413, "request body too large")
         if verifier is not None:
             verifier.verify_signature(flask.request.headers, body)
         try:
@@ -72,6 +76,9 @@ def create_app(
             return _error(400, "body is not valid JSON")
         if not isinstance(envelope, dict) or not isinstance(envelope.get("request"), dict):
             return _error(400, "body is not an Alexa request envelope")
+        # The SDK's deserializer quietly accepts some wrong shapes here; handlers would then crash.
+        if any(not isinstance(envelope.get(key, {}), dict) for key in ("session", "context")):
+            return _error(400, "session and context must be objects")
         if verifier is not None:
             verifier.verify_envelope(envelope)
         elif skill_id:

@@ -1,0 +1,332 @@
+"""The web endpoint, the serve CLI, the WSGI and Lambda entries, in process and over real HTTP.
+
+In-process tests use a tiny ask-sdk-core skill (the benchmark's reference skill) so they test the
+web layer alone; the live-server tests also drive the real skill when ``skill.build_skill`` exists.
+Signature verification itself is covered in test_skill_verification.py.
+"""
+
+from __future__ import annotations
+
+import http.client
+import importlib
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.skill_builder import SkillBuilder
+from ask_sdk_model import Response
+
+from bench.skill_turn import build_minimal_skill
+from skill.__main__ import is_loopback
+from skill.web import MAX_BODY_BYTES, create_app
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SKILL_ID = "amzn1.ask.skill.00000000-1111-2222-3333-444444444444"
+SECRET = "numbness-in-the-saddle-area"
+
+
+def envelope(request_type: str = "LaunchRequest", *, app_id: str = SKILL_ID,
+             attributes: dict[str, Any] | None = None, **request: Any) -> dict[str, Any]:
+    application = {"applicationId": app_id}
+    return {
+        "version": "1.0",
+        "session": {
+            "new": attributes is None,
+            "sessionId": "amzn1.echo-api.session.test",
+            "application": application,
+            "attributes": attributes or {},
+            "user": {"userId": "amzn1.ask.account.test"},
+        },
+        "context": {"System": {"application": application,
+                               "user": {"userId": "amzn1.ask.account.test"},
+                               "device": {"deviceId": "d", "supportedInterfaces": {}},
+                               "apiEndpoint": "https://api.amazonalexa.com"}},
+        "request": {"type": request_type, "requestId": "amzn1.echo-api.request.test",
+                    "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "locale": "en-US", **request},
+    }
+
+
+def intent(name: str, slots: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+    return envelope("IntentRequest", intent={"name": name, "confirmationStatus": "NONE",
+                                             "slots": slots or {}}, **kwargs)
+
+
+@pytest.fixture
+def client() -> Any:
+    return create_app(build_minimal_skill(), skill_id=None, verify=False).test_client()
+
+
+def post_json(client: Any, payload: Any, content_type: str = "application/json") -> Any:
+    data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return client.post("/alexa", data=data, headers={"Content-Type": content_type})
+
+
+def assert_json_error(response: Any, status: int) -> None:
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
+    assert response.is_json
+    assert set(response.get_json()) == {"error"}
+
+
+# --- in process -----------------------------------------------------------------------------
+
+def test_healthz(client: Any) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_launch_request_gets_speech(client: Any) -> None:
+    response = post_json(client, envelope())
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["version"] == "1.0"
+    assert body["response"]["outputSpeech"]["ssml"] == "<speak>Does it hurt?</speak>"
+    assert body["response"]["shouldEndSession"] is False
+
+
+def test_charset_in_content_type_is_accepted(client: Any) -> None:
+    assert post_json(client, envelope(), "application/json; charset=utf-8").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("payload", "content_type", "status"),
+    [
+        pytest.param(b"x" * (MAX_BODY_BYTES + 1), "application/json", 413, id="too-large"),
+        pytest.param(b"{}", "text/plain", 415, id="text-plain"),
+        pytest.param(b"{}", "application/x-www-form-urlencoded", 415, id="form"),
+        pytest.param(b"{}", "", 415, id="no-content-type"),
+        pytest.param(b"{not json", "application/json", 400, id="bad-json"),
+        pytest.param(b"", "application/json", 400, id="empty"),
+        pytest.param(b"\xff\xfe\x00", "application/json", 400, id="not-utf8"),
+        pytest.param(b"[" * 20000 + b"]" * 20000, "application/json", 400, id="deep-nesting"),
+        pytest.param(b"[]", "application/json", 400, id="array"),
+        pytest.param(b'"LaunchRequest"', "application/json", 400, id="string"),
+        pytest.param(b"null", "application/json", 400, id="null"),
+        pytest.param(b'{"version": "1.0"}', "application/json", 400, id="no-request"),
+        pytest.param(b'{"request": "LaunchRequest"}', "application/json", 400, id="request-str"),
+        pytest.param(b'{"request": {}}', "application/json", 400, id="request-no-type"),
+        pytest.param(b'{"request": {"type": "Bogus"}}', "application/json", 400, id="unknown-type"),
+        pytest.param(b'{"request": {"type": 7}}', "application/json", 400, id="type-int"),
+        pytest.param(b'{"request": {"type": "LaunchRequest", "timestamp": "soon"}}',
+                     "application/json", 400, id="bad-timestamp"),
+        pytest.param(b'{"request": {"type": "IntentRequest", "intent": {"name": "X", "slots": []}}}',
+                     "application/json", 400, id="slots-list"),
+        pytest.param(b'{"request": {"type": "LaunchRequest"}, "session": "x"}',
+                     "application/json", 400, id="session-str"),
+        pytest.param(b'{"request": {"type": "LaunchRequest"}, "context": []}',
+                     "application/json", 400, id="context-list"),
+    ],
+)
+def test_bad_input_gets_a_json_4xx(client: Any, payload: bytes, content_type: str,
+                                   status: int) -> None:
+    assert_json_error(post_json(client, payload, content_type), status)
+
+
+@pytest.mark.parametrize(("size", "status"), [(MAX_BODY_BYTES, 200), (MAX_BODY_BYTES + 1, 413)])
+def test_body_size_limit_is_exact(client: Any, size: int, status: int) -> None:
+    base = json.dumps({"request": {"type": "LaunchRequest"}, "pad": ""})
+    body = base[:-2] + "x" * (size - len(base)) + '"}'
+    assert len(body) == size
+    assert post_json(client, body.encode()).status_code == status
+
+
+def test_wrong_methods_and_paths_get_json_errors(client: Any) -> None:
+    assert_json_error(client.get("/alexa"), 405)
+    assert_json_error(client.post("/nope", data=b"{}"), 404)
+    assert_json_error(client.post("/healthz"), 405)
+
+
+def test_configured_skill_id_is_checked_without_verification() -> None:
+    app = create_app(build_minimal_skill(), skill_id=SKILL_ID, verify=False)
+    client = app.test_client()
+    assert post_json(client, envelope()).status_code == 200
+    assert_json_error(post_json(client, envelope(app_id="amzn1.ask.skill.other")), 400)
+
+
+class _Broken(AbstractRequestHandler):
+    """A handler with a bug whose message quotes the person's answer."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        attributes = handler_input.attributes_manager.session_attributes
+        raise ValueError(f"cannot handle {attributes}")
+
+
+def test_server_bug_is_a_500_without_request_content(caplog: pytest.LogCaptureFixture) -> None:
+    builder = SkillBuilder()
+    builder.add_request_handler(_Broken())
+    client = create_app(builder.create(), skill_id=None, verify=False).test_client()
+    with caplog.at_level("DEBUG"):
+        response = post_json(client, envelope(attributes={"answer": SECRET}))
+    assert_json_error(response, 500)
+    assert SECRET not in response.get_data(as_text=True)
+    assert "ValueError" in caplog.text
+    assert SECRET not in caplog.text
+
+
+def test_bad_input_is_not_logged(client: Any, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("DEBUG"):
+        payload = json.dumps({"request": {"type": "Bogus", "note": SECRET}}).encode()
+        response = post_json(client, payload)
+    assert response.status_code == 400
+    assert SECRET not in response.get_data(as_text=True)
+    assert SECRET not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("127.1.2.3", True), ("::1", True), ("[::1]", True),
+     ("localhost", True), ("LOCALHOST", True), ("0.0.0.0", False), ("::", False),
+     ("192.168.1.5", False), ("example.com", False), ("localhost.evil.com", False)],
+)
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+# --- the serve CLI as a subprocess ----------------------------------------------------------
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k != "SPINE_CHECK_SKILL_ID"}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "skill", *args], cwd=REPO_ROOT, env=environment,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_serve_without_skill_id_is_refused() -> None:
+    result = run_cli("serve", "--host", "127.0.0.1", "--port", "1")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "skill ID" in lines[0] and "SPINE_CHECK_SKILL_ID" in lines[0]
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "example.com"])
+def test_no_verify_off_loopback_is_refused(host: str) -> None:
+    result = run_cli("serve", "--host", host, "--port", "1", "--no-verify")
+    assert result.returncode == 2
+    assert "--no-verify" in result.stderr and "loopback" in result.stderr
+
+
+def test_no_verify_is_refused_even_with_a_skill_id() -> None:
+    result = run_cli("serve", "--host", "0.0.0.0", "--port", "1", "--no-verify",
+                     env={"SPINE_CHECK_SKILL_ID": SKILL_ID})
+    assert result.returncode == 2
+
+
+# --- a real HTTP server ---------------------------------------------------------------------
+
+MINIMAL = ("--skill-factory", "bench.skill_turn:build_minimal_skill")
+
+
+def http_post(url: str, body: bytes, content_type: str = "application/json") -> tuple[int, Any]:
+    request = urllib.request.Request(f"{url}/alexa", data=body, method="POST",
+                                     headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_live_server_serves_and_survives_bad_input(start_skill_server: Any) -> None:
+    server = start_skill_server(*MINIMAL)
+    assert "verification is OFF" in server.log()
+    status, body = http_post(server.url, json.dumps(envelope()).encode())
+    assert status == 200 and body["response"]["outputSpeech"]["type"] == "SSML"
+    for payload, content_type, expected in [
+        (b"{not json", "application/json", 400),
+        (b"{}", "text/plain", 415),
+        (b"x" * (MAX_BODY_BYTES + 1), "application/json", 413),
+        (json.dumps({"request": {"type": "Bogus", "note": SECRET}}).encode(), "application/json",
+         400),
+    ]:
+        status, body = http_post(server.url, payload, content_type)
+        assert status == expected and "error" in body
+    status, _ = http_post(server.url, json.dumps(envelope()).encode())
+    assert status == 200
+    assert SECRET not in server.log()
+
+
+def test_live_server_refuses_oversized_chunked_body(start_skill_server: Any) -> None:
+    server = start_skill_server(*MINIMAL)
+    parts = urlsplit(server.url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    chunks = (b"x" * 8192 for _ in range(MAX_BODY_BYTES // 8192 + 2))
+    connection.request("POST", "/alexa", body=chunks, encode_chunked=True,
+                       headers={"Content-Type": "application/json"})
+    response = connection.getresponse()
+    assert response.status == 413
+    assert "error" in json.loads(response.read())
+    connection.close()
+
+
+def test_live_server_with_verification_refuses_unsigned_requests(start_skill_server: Any) -> None:
+    server = start_skill_server(*MINIMAL, "--skill-id", SKILL_ID, verify=True)
+    assert "verification is OFF" not in server.log()
+    status, body = http_post(server.url, json.dumps(envelope()).encode())
+    assert status == 400 and "certificate chain URL" in body["error"]
+
+
+def _real_skill_available() -> bool:
+    try:
+        module = importlib.import_module("skill")
+    except ImportError:
+        return False
+    return hasattr(module, "build_skill")
+
+
+needs_real_skill = pytest.mark.skipif(
+    not _real_skill_available(), reason="skill.build_skill (part B) is not there yet"
+)
+
+
+@needs_real_skill
+def test_real_skill_over_http(live_skill_server: str) -> None:
+    status, launch = http_post(live_skill_server, json.dumps(envelope()).encode())
+    assert status == 200
+    assert launch["response"]["outputSpeech"]["ssml"]
+    assert launch["response"]["reprompt"]["outputSpeech"]["ssml"]
+    assert launch["response"].get("shouldEndSession") is False
+    attributes = launch.get("sessionAttributes") or {}
+    status, reply = http_post(
+        live_skill_server,
+        json.dumps(intent("AMAZON.YesIntent", attributes=attributes)).encode(),
+    )
+    assert status == 200 and reply["response"]["outputSpeech"]["ssml"]
+
+
+@needs_real_skill
+def test_lambda_handler_matches_the_web_endpoint() -> None:
+    from skill import build_skill
+    from skill.lambda_function import lambda_handler
+
+    event = envelope()
+    via_lambda = lambda_handler(event, None)
+    client = create_app(build_skill(), skill_id=None, verify=False).test_client()
+    via_web = post_json(client, event).get_json()
+    assert via_lambda["response"] == via_web["response"]
+    assert via_lambda.get("sessionAttributes") == via_web.get("sessionAttributes")
+
+
+@needs_real_skill
+def test_wsgi_refuses_to_load_without_skill_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SPINE_CHECK_SKILL_ID", raising=False)
+    sys.modules.pop("skill.wsgi", None)
+    with pytest.raises(RuntimeError, match="SPINE_CHECK_SKILL_ID"):
+        importlib.import_module("skill.wsgi")
+    monkeypatch.setenv("SPINE_CHECK_SKILL_ID", SKILL_ID)
+    sys.modules.pop("skill.wsgi", None)
+    wsgi = importlib.import_module("skill.wsgi")
+    response = wsgi.app.test_client().post("/alexa", json=envelope())
+    assert response.status_code == 400  # unsigned: verification is always on here
+    sys.modules.pop("skill.wsgi", None)
