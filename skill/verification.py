@@ -286,7 +286,7 @@ class RequestVerifier:
         except (OSError, urllib.error.URLError, ValueError) as exc:
             logger.warning("could not fetch the Alexa certificate chain: %s", type(exc).__name__)
             raise VerificationError(400, "could not fetch the signing certificate chain") from None
-        entry = self._validate_chain(data, now)
+        entry = self.validate_chain(data, now)
         with self._lock:
             self._cache[url] = entry
             self._cache.move_to_end(url)
@@ -294,7 +294,9 @@ class RequestVerifier:
                 self._cache.popitem(last=False)
         return entry.public_key
 
-    def _validate_chain(self, data: bytes, now: datetime) -> _CachedChain:
+    def validate_chain(self, data: bytes, now: datetime | None = None) -> _CachedChain:
+        """Check a PEM chain (signing certificate first) at ``now``; raise VerificationError."""
+        now = now or self._clock()
         try:
             certs = x509.load_pem_x509_certificates(data)
         except ValueError:
