@@ -67,8 +67,12 @@ def next_question(answers: list[tuple[str, Any]]) -> Question | None:
         question = questionnaire.questions[qid]
         if not question.red_flag and TIERS.index(tier) >= TIERS.index("urgent"):
             continue
-        if question.ask_if is not None and evaluate(question.ask_if, k, tier) is False:
-            continue
+        if question.ask_if is not None:
+            applies = evaluate(question.ask_if, k, tier)
+            # A red-flag follow-up is asked even when its condition is unknown (caution first); any
+            # other question only when its condition is known to hold, which keeps paths short.
+            if applies is False or (applies is None and not question.red_flag):
+                continue
         return question
     return None
 

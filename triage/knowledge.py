@@ -23,6 +23,7 @@ class Knowledge:
     values: dict[str, Any] = field(default_factory=dict)        # concept -> True/False/int
     groups: list[frozenset[str]] = field(default_factory=list)  # "at least one of these is true"
     dont_know: set[str] = field(default_factory=set)            # concepts the person said they did not know
+    unsure_questions: dict[str, str] = field(default_factory=dict)  # concept -> question answered "I don't know"
 
     def get(self, concept: str) -> Any:
         return self.values.get(concept)
@@ -38,6 +39,8 @@ def derive(questionnaire: Questionnaire, answers: Iterable[tuple[str, Any]]) -> 
         question = questionnaire.questions[qid]
         if value == UNKNOWN:
             k.dont_know.update(question.concepts)
+            for concept in question.concepts:
+                k.unsure_questions.setdefault(concept, qid)
         elif question.type == "number":
             k.values[question.concepts[0]] = value
         elif value is False:

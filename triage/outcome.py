@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .knowledge import Knowledge, concepts_in, evaluate
-from .model import PATTERNS, TIERS, Rule, Rules, load_rules
+from .model import PATTERNS, TIERS, Rule, Rules, load_questionnaire, load_rules
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,12 @@ def _fill(template: str, k: Knowledge) -> str:
         return template.split(" {", 1)[0] if "{" in template else template
 
 
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return "; ".join(items[:-1]) + "; and " + items[-1]
+
+
 def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None) -> dict[str, Any]:
     """The outcome fields every front end speaks or shows; plain JSON-serializable data."""
     rules = rules or load_rules()
@@ -70,12 +76,18 @@ def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None) ->
         specialist = rules.default.specialist
     reasons: list[str] = []
     for f in at_tier:
-        text = f.rule.unsure_reason if f.unsure else _fill(f.rule.reason, k)
-        sentence = f"Because {text}."
-        if sentence not in reasons:
-            reasons.append(sentence)
-    if any(f.unsure for f in at_tier):
-        reasons.append(rules.unsure_note)
+        if not f.unsure:
+            sentence = f"Because {_fill(f.rule.reason, k)}."
+            if sentence not in reasons:
+                reasons.append(sentence)
+    # Every question answered "I don't know" that nothing else resolved is named, so a clinician can
+    # check that point; an emergency message is kept short and carries none of this.
+    unsure_questions = list(dict.fromkeys(qid for concept, qid in k.unsure_questions.items()
+                                          if k.is_unsure(concept)))
+    if unsure_questions and tier != "emergency":
+        questionnaire = load_questionnaire()
+        labels = [questionnaire.questions[q].confirm_label for q in unsure_questions]
+        reasons.append("You were not sure about " + _join(labels) + ". " + rules.unsure_note)
     if not at_tier:
         reasons.append(f"Because {rules.default.reason}.")
     found = {f.rule.pattern for f in firings if not f.unsure and f.rule.pattern}
