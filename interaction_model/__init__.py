@@ -1,0 +1,1 @@
+"""The Alexa interaction model of Spine Check, generated from the triage core's answer-word data."""

@@ -1,0 +1,178 @@
+"""Generate ``interaction_model/en-US.json`` from the triage core's answer-word data.
+
+The sample utterances come from ``triage.vocabulary`` (yes, no, "I don't know", commands, number
+carrier phrases), the same source as the core's parser and the local recognizer grammars, so the
+two front ends cannot drift apart. ``tests/test_skill_model.py`` proves the committed JSON equals
+what this module generates.
+
+    python -m interaction_model.generate          # rewrite en-US.json
+    python -m interaction_model.generate --check  # exit 1 if en-US.json is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from triage import load_answer_words
+from triage.vocabulary import (
+    command_phrases,
+    dont_know_phrases,
+    no_phrases,
+    number_carriers,
+    yes_phrases,
+)
+
+MODEL_PATH = Path(__file__).resolve().parent / "en-US.json"
+INVOCATION_NAME = "spine check"
+
+START_INTENT = "StartAssessmentIntent"
+NUMBER_INTENT = "AnswerNumberIntent"
+DONT_KNOW_INTENT = "DontKnowIntent"
+NUMBER_SLOT = "number"
+UNIT_SLOT = "unit"
+UNIT_TYPE = "DurationUnit"
+
+# How a person asks to begin ("Alexa, ask spine check to ..."). These are not answers to a
+# question, so they are not part of the core's answer-word data.
+START_PHRASES = (
+    "check my back pain",
+    "check my back",
+    "start the assessment",
+    "start an assessment",
+    "start a back pain check",
+    "begin the assessment",
+    "begin the check",
+    "start the check",
+    "assess my back pain",
+    "do a back pain check",
+    "my back hurts",
+    "i have back pain",
+)
+
+# Which core command each built-in intent carries. AMAZON.CancelIntent gets the word "cancel"
+# (the core treats it as stop) so that no sample sits in two intents.
+COMMAND_INTENTS = {
+    "help": "AMAZON.HelpIntent",
+    "repeat": "AMAZON.RepeatIntent",
+    "back": "AMAZON.PreviousIntent",
+    "start_over": "AMAZON.StartOverIntent",
+    "stop": "AMAZON.StopIntent",
+}
+CANCEL_WORDS = ("cancel",)
+
+# Built-ins Alexa fills with its own out-of-domain model or device gestures; they take no samples.
+SAMPLELESS_INTENTS = ("AMAZON.NavigateHomeIntent", "AMAZON.FallbackIntent")
+
+_NOT_SAMPLE_CHARS = re.compile(r"[^a-z' .{}]")
+
+
+def normalize_sample(text: str) -> str:
+    """The form Alexa compares samples in: lower case, single spaces."""
+    return " ".join(text.lower().split())
+
+
+def _clean(phrases: list[str] | tuple[str, ...]) -> list[str]:
+    """Normalized, without duplicates, order kept; refuses characters Alexa does not allow."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for phrase in phrases:
+        sample = normalize_sample(phrase)
+        if _NOT_SAMPLE_CHARS.search(sample):
+            raise ValueError(f"sample {sample!r} has characters Alexa does not accept")
+        if sample and sample not in seen:
+            seen.add(sample)
+            out.append(sample)
+    return out
+
+
+def unit_words() -> list[str]:
+    """Duration words the core converts ('days', 'months', ...), from the answer-word data."""
+    return sorted(load_answer_words()["units"])
+
+
+def number_samples() -> list[str]:
+    """Carrier phrases around the AMAZON.NUMBER slot. A trailing duration word becomes the
+    ``{unit}`` slot, because the NUMBER slot alone would turn "three months" into "3"."""
+    units = set(unit_words())
+    frames: list[str] = []
+    for unit in (None, "weeks", "years"):
+        for frame in number_carriers(unit):
+            words = frame.replace("{n}", "{" + NUMBER_SLOT + "}").split()
+            if len(words) >= 2 and words[-2] == "{" + NUMBER_SLOT + "}" and words[-1] in units:
+                words[-1] = "{" + UNIT_SLOT + "}"
+            frames.append(" ".join(words))
+    return _clean(frames)
+
+
+def _intent(name: str, samples: list[str], slots: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    intent: dict[str, Any] = {"name": name}
+    if slots:
+        intent["slots"] = slots
+    intent["samples"] = samples
+    return intent
+
+
+def build_model() -> dict[str, Any]:
+    """The whole interaction model as a dict (ASK ``interactionModel`` format)."""
+    commands = command_phrases()
+    stop_words = [p for p in commands["stop"] if normalize_sample(p) not in CANCEL_WORDS]
+    cancel_words = [p for p in commands["stop"] if normalize_sample(p) in CANCEL_WORDS]
+    intents = [
+        _intent(START_INTENT, _clean(START_PHRASES)),
+        _intent("AMAZON.YesIntent", _clean(yes_phrases())),
+        _intent("AMAZON.NoIntent", _clean(no_phrases())),
+        _intent(
+            NUMBER_INTENT,
+            number_samples(),
+            slots=[
+                {"name": NUMBER_SLOT, "type": "AMAZON.NUMBER"},
+                {"name": UNIT_SLOT, "type": UNIT_TYPE},
+            ],
+        ),
+        _intent(DONT_KNOW_INTENT, _clean(dont_know_phrases())),
+    ]
+    for command, intent_name in COMMAND_INTENTS.items():
+        words = stop_words if command == "stop" else commands[command]
+        intents.append(_intent(intent_name, _clean(words)))
+    intents.append(_intent("AMAZON.CancelIntent", _clean(cancel_words)))
+    intents.extend(_intent(name, []) for name in SAMPLELESS_INTENTS)
+    types = [{"name": UNIT_TYPE, "values": [{"name": {"value": word}} for word in unit_words()]}]
+    return {
+        "interactionModel": {
+            "languageModel": {"invocationName": INVOCATION_NAME, "intents": intents, "types": types}
+        }
+    }
+
+
+def render(model: dict[str, Any]) -> str:
+    """The committed text form: stable key order and indentation, trailing newline."""
+    return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m interaction_model.generate",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="do not write; exit 1 if the committed model is out of date")
+    parser.add_argument("--output", type=Path, default=MODEL_PATH, help="where to write the model")
+    args = parser.parse_args(argv)
+    text = render(build_model())
+    if args.check:
+        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+        if current != text:
+            print(f"{args.output} is out of date: run python -m interaction_model.generate",
+                  file=sys.stderr)
+            return 1
+        return 0
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

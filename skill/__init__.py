@@ -1,0 +1,29 @@
+"""Spine Check as an Alexa skill: ``build_skill()`` returns the ask-sdk-core ``CustomSkill``.
+
+The handlers (skill/handlers.py) only turn intents into the core's plain-text replies and the
+core's turns into speech; the web endpoint (skill/web.py) and the Lambda entry
+(skill/lambda_function.py) serve the same skill object.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import SkillBuilder
+
+__all__ = ["build_skill"]
+
+
+@lru_cache(maxsize=1)
+def build_skill() -> CustomSkill:
+    """The skill with every handler registered; built once per process (it holds no state)."""
+    # Imported here so that `python -m skill serve --help` and its refusals stay instant.
+    from skill.handlers import EXCEPTION_HANDLERS, REQUEST_HANDLERS
+
+    builder = SkillBuilder()
+    for handler in REQUEST_HANDLERS:
+        builder.add_request_handler(handler)
+    for exception_handler in EXCEPTION_HANDLERS:
+        builder.add_exception_handler(exception_handler)
+    return builder.create()
