@@ -234,7 +234,6 @@ class RequestVerifier:
         self._cache: OrderedDict[str, _CachedChain] = OrderedDict()
         # gunicorn may run threaded workers; the lock keeps the cache consistent between them.
         self._lock = threading.Lock()
-        self.fetch_count = 0
 
     def _trust_store(self) -> x509_verification.Store:
         # Built lazily: parsing ~150 system roots costs milliseconds we need not pay at import.
@@ -281,7 +280,6 @@ class RequestVerifier:
                 return cached.public_key
         # Fetch outside the lock so one slow fetch does not stall requests with cached chains.
         try:
-            self.fetch_count += 1
             data = self._fetch(url)
         except (OSError, urllib.error.URLError, ValueError) as exc:
             logger.warning("could not fetch the Alexa certificate chain: %s", type(exc).__name__)
