@@ -305,6 +305,43 @@ def test_real_skill_over_http(live_skill_server: str) -> None:
     assert status == 200 and reply["response"]["outputSpeech"]["ssml"]
 
 
+def _number(value: Any) -> dict[str, Any]:
+    return {"number": {"name": "number", "value": value, "confirmationStatus": "NONE"}}
+
+
+REAL_SKILL_CASES = {
+    "launch": envelope(),
+    "session-ended": envelope("SessionEndedRequest", reason="USER_INITIATED"),
+    "unknown-intent": intent("NoSuchIntent"),
+    "number-empty": intent("AnswerNumberIntent", {"number": {"name": "number"}}),
+    "number-question-mark": intent("AnswerNumberIntent", _number("?")),
+    "number-word": intent("AnswerNumberIntent", _number("eleven")),
+    "number-negative": intent("AnswerNumberIntent", _number("-3")),
+    "number-huge": intent("AnswerNumberIntent", _number("1e9")),
+    "number-long-string": intent("AnswerNumberIntent", _number("9" * 5000)),
+    "number-unicode": intent("AnswerNumberIntent", _number("\u0663\U0001f600")),
+    "attributes-garbled": intent("AMAZON.YesIntent", attributes={"triage": "garbage"}),
+    "attributes-wrong-types": intent("AMAZON.YesIntent",
+                                     attributes={"triage": {"answers": [1, 2], "asked": 7}}),
+    "no-session": {k: v for k, v in intent("AMAZON.YesIntent").items() if k != "session"},
+    "player-event": envelope("AudioPlayer.PlaybackStarted", token="t", offsetInMilliseconds=0),
+}
+
+
+@needs_real_skill
+@pytest.mark.parametrize("name", sorted(REAL_SKILL_CASES))
+def test_real_skill_answers_odd_requests_without_5xx(name: str) -> None:
+    from skill import build_skill
+
+    client = create_app(build_skill(), skill_id=None, verify=False).test_client()
+    response = post_json(client, REAL_SKILL_CASES[name])
+    assert response.status_code < 500, response.get_data(as_text=True)
+    if response.status_code == 200:
+        assert "response" in response.get_json()
+    else:
+        assert_json_error(response, response.status_code)
+
+
 @needs_real_skill
 def test_lambda_handler_matches_the_web_endpoint() -> None:
     from skill import build_skill
