@@ -1,0 +1,456 @@
+"""The skill's handlers, driven with real Alexa request envelopes.
+
+Each request is JSON text deserialized by the skill's own serializer, run through ``skill.invoke``
+and serialized back: the path the web endpoint and the Lambda entry take, minus HTTP.
+The tests follow the questionnaire by what each turn expects, not by question order, so a
+clinician can reorder the questions without breaking them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+from ask_sdk_model import RequestEnvelope
+
+from skill import build_skill
+from skill.handlers import APOLOGY, CARD_TITLE, LAST_SPEECH_KEY, STATE_KEY
+from triage import outcome_summary, read_state, start, step
+
+SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
+# Mid-range answers that lead to a non-urgent outcome, by number question.
+CALM_NUMBERS = {"age": "42", "duration_weeks": "3", "pain_score": "3",
+                "conservative_care_weeks": "2"}
+
+
+def envelope(request: dict[str, Any], attributes: Any = None, *, new: bool = False) -> dict[str, Any]:
+    """A request envelope as Alexa sends it (fields the SDK reads; values made up)."""
+    return {
+        "version": "1.0",
+        "session": {
+            "new": new,
+            "sessionId": "amzn1.echo-api.session.test",
+            "application": {"applicationId": SKILL_ID},
+            "attributes": {} if attributes is None else attributes,
+            "user": {"userId": "amzn1.ask.account.test"},
+        },
+        "context": {
+            "System": {
+                "application": {"applicationId": SKILL_ID},
+                "user": {"userId": "amzn1.ask.account.test"},
+                "device": {"deviceId": "amzn1.ask.device.test", "supportedInterfaces": {}},
+                "apiEndpoint": "https://api.amazonalexa.com",
+            }
+        },
+        "request": {
+            "requestId": "amzn1.echo-api.request.test",
+            "timestamp": "2024-05-01T12:00:00Z",
+            "locale": "en-US",
+            **request,
+        },
+    }
+
+
+def launch() -> dict[str, Any]:
+    return {"type": "LaunchRequest"}
+
+
+def intent(name: str, **slots: str | None) -> dict[str, Any]:
+    request: dict[str, Any] = {"type": "IntentRequest",
+                               "intent": {"name": name, "confirmationStatus": "NONE"}}
+    if slots:
+        request["intent"]["slots"] = {
+            slot: ({"name": slot, "confirmationStatus": "NONE"}
+                   | ({} if value is None else {"value": value}))
+            for slot, value in slots.items()
+        }
+    return request
+
+
+def number(value: str | None, unit: str | None = None) -> dict[str, Any]:
+    return intent("AnswerNumberIntent", number=value, **({"unit": unit} if unit else {}))
+
+
+def invoke(body: dict[str, Any]) -> dict[str, Any]:
+    """Deserialize, invoke and serialize with the real skill, as the endpoints do."""
+    skill = build_skill()
+    request_envelope = skill.serializer.deserialize(json.dumps(body), RequestEnvelope)
+    response_envelope = skill.invoke(request_envelope=request_envelope, context=None)
+    return json.loads(json.dumps(skill.serializer.serialize(response_envelope)))
+
+
+def speech_text(reply: dict[str, Any], *, reprompt: bool = False) -> str:
+    """The plain text of the reply's SSML; fails if the SSML is not well-formed XML."""
+    response = reply["response"]
+    speech = (response["reprompt"] if reprompt else response)["outputSpeech"]
+    assert speech["type"] == "SSML"
+    root = ElementTree.fromstring(speech["ssml"])
+    assert root.tag == "speak"
+    return "".join(root.itertext())
+
+
+class Conversation:
+    """One Alexa session: carries the session attributes from each reply to the next request."""
+
+    def __init__(self) -> None:
+        self.attributes: dict[str, Any] | None = None
+        self.reply: dict[str, Any] = {}
+
+    def send(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.reply = invoke(envelope(request, self.attributes, new=self.attributes is None))
+        self.attributes = self.reply.get("sessionAttributes", self.attributes)
+        return self.reply
+
+    @property
+    def text(self) -> str:
+        return speech_text(self.reply)
+
+    @property
+    def ended(self) -> bool:
+        return self.reply["response"].get("shouldEndSession") is True
+
+    @property
+    def state(self) -> dict[str, Any]:
+        assert self.attributes is not None
+        return self.attributes[STATE_KEY]
+
+    def current_question(self) -> tuple[str | None, str | None]:
+        """(question id, 'yes_no' | 'number') of the question the skill is waiting on."""
+        checked = read_state(self.state)
+        assert checked is not None
+        turn = step(self.state, "repeat")
+        return checked["current"], turn.expects
+
+    def answer_calmly(self) -> dict[str, Any]:
+        """'No' to yes/no questions, a mid-range number to number questions."""
+        question_id, expects = self.current_question()
+        if expects == "number":
+            return self.send(number(CALM_NUMBERS.get(question_id or "", "2")))
+        return self.send(intent("AMAZON.NoIntent"))
+
+
+def assert_question_turn(reply: dict[str, Any]) -> None:
+    response = reply["response"]
+    assert response["shouldEndSession"] is False
+    assert speech_text(reply) and speech_text(reply, reprompt=True)
+
+
+def first_question_text() -> str:
+    return start().text
+
+
+# --- launch and a complete assessment ------------------------------------------------------
+
+def test_launch_welcomes_with_the_emergency_line_then_asks() -> None:
+    chat = Conversation()
+    reply = chat.send(launch())
+    assert_question_turn(reply)
+    first_sentence = re.split(r"(?<=[.;])\s", chat.text)[0]
+    assert "call 911" in chat.text.split("?")[0].lower()
+    assert "welcome to spine check" in first_sentence.lower()
+    assert chat.text == start().text
+    assert speech_text(reply, reprompt=True) == start().reprompt
+    assert read_state(chat.state) is not None
+
+
+def test_one_shot_start_intent_starts_with_the_welcome() -> None:
+    chat = Conversation()
+    chat.send(intent("StartAssessmentIntent"))
+    assert chat.text == start().text
+
+
+def test_complete_assessment_ends_with_outcome_and_card() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    for _ in range(20):
+        reply = chat.answer_calmly()
+        if chat.ended:
+            break
+        assert_question_turn(reply)
+    assert chat.ended, "no outcome after 20 answers"
+    outcome = read_state(chat.state)
+    assert outcome is not None and outcome["done"] is True
+    assert outcome["outcome_tier"] != "emergency"
+    card = chat.reply["response"]["card"]
+    assert card["type"] == "Simple" and card["title"] == CARD_TITLE
+    final = step(chat.state, "repeat")
+    assert final.outcome is not None
+    assert card["content"] == outcome_summary(final.outcome)
+    assert "reprompt" not in chat.reply["response"]
+    assert "not a diagnosis" in chat.text
+
+
+def test_every_question_turn_has_a_reprompt_ending_with_the_expected_answers() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    while not chat.ended:
+        reprompt = speech_text(chat.reply, reprompt=True)
+        assert reprompt.endswith("or I don't know.")
+        chat.answer_calmly()
+
+
+def test_emergency_exit_on_a_red_flag() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    reply = chat.send(intent("AMAZON.YesIntent"))  # the first question is the cauda equina screen
+    assert chat.ended
+    assert "911" in chat.text
+    assert chat.state["outcome_tier"] == "emergency"
+    assert reply["response"]["card"]["title"] == CARD_TITLE
+    assert "911" in reply["response"]["card"]["content"]
+
+
+def test_stop_after_an_emergency_repeats_the_emergency_advice() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    chat.send(intent("AMAZON.YesIntent"))
+    emergency_state = chat.attributes
+    reply = invoke(envelope(intent("AMAZON.StopIntent"), emergency_state))
+    assert reply["response"]["shouldEndSession"] is True
+    text = speech_text(reply)
+    assert text.startswith("Goodbye") and "911" in text
+
+
+@pytest.mark.parametrize("name", ["AMAZON.StopIntent", "AMAZON.CancelIntent",
+                                  "AMAZON.NavigateHomeIntent"])
+def test_stop_cancel_and_home_say_goodbye(name: str) -> None:
+    chat = Conversation()
+    chat.send(launch())
+    chat.send(intent(name))
+    assert chat.ended
+    assert chat.text.startswith("Goodbye")
+    assert "emergency department" in chat.text  # the safety net is said on the way out
+
+
+# --- help, repeat, go back, start over ------------------------------------------------------
+
+def test_help_explains_the_current_question_and_keeps_the_state() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    before = chat.state
+    reply = chat.send(intent("AMAZON.HelpIntent"))
+    assert_question_turn(reply)
+    assert chat.text == step(before, "help").text
+    assert "yes, no, or I don't know" in chat.text
+    assert chat.state == before
+
+
+def test_repeat_replays_the_last_response_exactly() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    chat.send(intent("AMAZON.NoIntent"))
+    last = chat.reply["response"]
+    state = chat.state
+    reply = chat.send(intent("AMAZON.RepeatIntent"))
+    assert reply["response"]["outputSpeech"] == last["outputSpeech"]
+    assert reply["response"]["reprompt"] == last["reprompt"]
+    assert chat.state == state
+
+
+def test_repeat_after_help_replays_the_help() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    chat.send(intent("AMAZON.HelpIntent"))
+    help_text = chat.text
+    chat.send(intent("AMAZON.RepeatIntent"))
+    assert chat.text == help_text
+
+
+def test_repeat_without_a_last_response_asks_the_core() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    attributes = {STATE_KEY: chat.state}  # no last_speech: e.g. an older version of the skill
+    reply = invoke(envelope(intent("AMAZON.RepeatIntent"), attributes))
+    assert_question_turn(reply)
+    assert speech_text(reply) == step(chat.state, "repeat").text
+
+
+def test_go_back_returns_to_the_previous_question() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    first_id, _ = chat.current_question()
+    chat.send(intent("AMAZON.NoIntent"))
+    second_id, _ = chat.current_question()
+    assert second_id != first_id
+    reply = chat.send(intent("AMAZON.PreviousIntent"))
+    assert_question_turn(reply)
+    assert chat.text.startswith("Going back.")
+    assert chat.current_question()[0] == first_id
+    assert chat.state["answers"] == []
+
+
+def test_go_back_on_the_first_question_says_so() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    chat.send(intent("AMAZON.PreviousIntent"))
+    assert chat.text.startswith("This is the first question.")
+
+
+@pytest.mark.parametrize("name", ["AMAZON.StartOverIntent", "StartAssessmentIntent"])
+def test_start_over_mid_assessment_begins_again(name: str) -> None:
+    chat = Conversation()
+    chat.send(launch())
+    chat.send(intent("AMAZON.NoIntent"))
+    chat.send(intent("AMAZON.NoIntent"))
+    assert chat.state["answers"]
+    reply = chat.send(intent(name))
+    assert_question_turn(reply)
+    assert chat.text.startswith("Starting again.")
+    assert chat.state["answers"] == []
+
+
+def test_dont_know_is_an_answer() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    first_id, _ = chat.current_question()
+    chat.send(intent("DontKnowIntent"))
+    assert chat.state["answers"][0][0] == first_id
+    assert chat.state["answers"][0][1] != True  # noqa: E712 - unknown, not yes
+
+
+# --- re-asks ----------------------------------------------------------------------------------
+
+def _at_number_question(wanted: str = "pain_score") -> Conversation:
+    chat = Conversation()
+    chat.send(launch())
+    for _ in range(20):
+        question_id, _ = chat.current_question()
+        if question_id == wanted:
+            return chat
+        chat.answer_calmly()
+    raise AssertionError(f"never reached {wanted}")
+
+
+@pytest.mark.parametrize("value", ["11", "eleven", "-3", "1000000000", "1e9"])
+def test_out_of_range_or_odd_number_re_asks_with_the_range(value: str) -> None:
+    chat = _at_number_question()
+    before = chat.state
+    reply = chat.send(number(value))
+    assert_question_turn(reply)
+    assert "from 0 to 10" in chat.text
+    assert chat.state == before
+
+
+@pytest.mark.parametrize("value", [None, "?", ""])
+def test_missing_number_re_asks(value: str | None) -> None:
+    chat = _at_number_question()
+    before = chat.state
+    reply = chat.send(number(value))
+    assert_question_turn(reply)
+    assert chat.text.startswith("Sorry, I didn't understand.")
+    assert "from 0 to 10" in chat.text
+    assert chat.state == before
+
+
+def test_a_number_is_accepted_and_the_next_question_follows() -> None:
+    chat = _at_number_question()
+    chat.send(number("7"))
+    assert chat.state["answers"][-1] == ["pain_score", 7]
+
+
+def test_duration_unit_slot_reaches_the_core_whole() -> None:
+    chat = _at_number_question("duration_weeks")
+    chat.send(number("3", unit="months"))
+    assert chat.state["answers"][-1] == ["duration_weeks", 13]
+
+
+def test_unknown_unit_words_are_ignored() -> None:
+    chat = _at_number_question("duration_weeks")
+    chat.send(number("3", unit="fortnights"))
+    assert chat.state["answers"][-1] == ["duration_weeks", 3]
+
+
+def test_fallback_re_asks_with_the_expected_answers() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    before = chat.state
+    reply = chat.send(intent("AMAZON.FallbackIntent"))
+    assert_question_turn(reply)
+    assert chat.text.startswith("Sorry, I didn't understand. Please say yes, no, or I don't know.")
+    assert chat.state == before
+
+
+def test_number_on_a_yes_no_question_re_asks() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    chat.send(number("7"))
+    assert "Please say yes, no, or I don't know." in chat.text
+    assert chat.state["answers"] == []
+
+
+def test_unknown_intent_re_asks() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    reply = chat.send(intent("OrderPizzaIntent"))
+    assert_question_turn(reply)
+    assert chat.text.startswith("Sorry, I didn't understand.")
+
+
+# --- state, session end, errors ------------------------------------------------------------
+
+def test_tampered_state_starts_over_politely() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    tampered = {STATE_KEY: {**chat.state, "answers": [["age", 42]]}}  # skipped the red flags
+    reply = invoke(envelope(intent("AMAZON.NoIntent"), tampered))
+    assert_question_turn(reply)
+    assert speech_text(reply).startswith("Sorry, I lost our place")
+    assert reply["sessionAttributes"][STATE_KEY]["answers"] == []
+
+
+def test_session_ended_request_gets_an_empty_response() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    reply = chat.send({"type": "SessionEndedRequest", "reason": "USER_INITIATED"})
+    assert "outputSpeech" not in reply["response"]
+    assert "reprompt" not in reply["response"]
+
+
+def test_session_ended_with_an_error_is_handled() -> None:
+    reply = invoke(envelope({"type": "SessionEndedRequest", "reason": "ERROR",
+                             "error": {"type": "INVALID_RESPONSE", "message": "x"}}))
+    assert "outputSpeech" not in reply["response"]
+
+
+def test_speech_is_escaped_ssml() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    attributes = {**(chat.attributes or {}), LAST_SPEECH_KEY: "a < b & c > d </speak><audio/>"}
+    reply = invoke(envelope(intent("AMAZON.RepeatIntent"), attributes))
+    assert speech_text(reply) == "a < b & c > d </speak><audio/>"
+    assert "&lt;/speak&gt;" in reply["response"]["outputSpeech"]["ssml"]
+
+
+def test_handler_error_speaks_an_apology_and_logs_no_answers(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import skill.handlers as handlers
+
+    def broken_step(state: Any, utterance: str) -> Any:
+        raise ValueError(f"{utterance!r} {state!r}")  # the message quotes the person's data
+
+    monkeypatch.setattr(handlers, "step", broken_step)
+    chat_attrs = {STATE_KEY: start().state, LAST_SPEECH_KEY: "secret-answer-marker"}
+    with caplog.at_level(logging.DEBUG):
+        reply = invoke(envelope(intent("AMAZON.YesIntent"), chat_attrs))
+    assert speech_text(reply) == APOLOGY
+    assert reply["response"]["shouldEndSession"] is False
+    assert "ValueError" in caplog.text
+    assert "'yes'" not in caplog.text
+    assert "secret-answer-marker" not in caplog.text
+    assert "cauda_equina" not in caplog.text
+
+
+def test_no_answers_are_logged_in_a_whole_conversation(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        chat = Conversation()
+        chat.send(launch())
+        while not chat.ended:
+            chat.answer_calmly()
+        chat.send({"type": "SessionEndedRequest", "reason": "USER_INITIATED"})
+    assert "42" not in caplog.text
+    assert "answers" not in caplog.text
