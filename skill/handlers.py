@@ -42,6 +42,10 @@ _UNITS = frozenset(unit_words())
 
 def _attributes(handler_input: HandlerInput) -> dict[str, Any]:
     """The session attributes as a dict; anything else (tampered) is replaced by an empty one."""
+    if handler_input.request_envelope.session is None:
+        # No session (not sent for custom-skill requests, but possible in a forged one): the
+        # SDK refuses session attributes then, so the turn's state is simply not kept.
+        return {}
     manager = handler_input.attributes_manager
     attributes = manager.session_attributes
     if not isinstance(attributes, dict):
@@ -242,21 +246,32 @@ class SessionEndedHandler(AbstractRequestHandler):
         return handler_input.response_builder.response
 
 
+class SystemExceptionHandler(AbstractRequestHandler):
+    """Alexa reports that our last response was invalid; it accepts no speech in reply."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return (handler_input.request_envelope.request.object_type
+                == "System.ExceptionEncountered")
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        error = getattr(handler_input.request_envelope.request, "error", None)
+        logger.warning("Alexa reported an error with our response: %s",
+                       getattr(getattr(error, "object_type", None), "value", "unknown"))
+        return handler_input.response_builder.response
+
+
 class CatchAllExceptionHandler(AbstractExceptionHandler):
-    """Any error: a short spoken apology; logged by type and stack only (no answers, no body)."""
+    """Any error in a handler: a short spoken apology; logged by type and stack only (no answers,
+    no body). A request type no handler claims is left to the caller (the web endpoint answers
+    400): an apology spoken to, say, an AudioPlayer event would be an invalid response."""
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
-        return True
+        return not isinstance(exception, DispatchException)
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
-        if isinstance(exception, DispatchException):
-            # A request type with no handler: its type name is Alexa's, not the person's.
-            logger.warning("no handler for request type %s",
-                           getattr(handler_input.request_envelope.request, "object_type", None))
-        else:
-            # Type and stack only: exception messages can quote slot values or attributes.
-            logger.error("error in a skill handler: %s\n%s", type(exception).__name__,
-                         "".join(traceback.format_tb(exception.__traceback__)))
+        # Type and stack only: exception messages can quote slot values or attributes.
+        logger.error("error in a skill handler: %s\n%s", type(exception).__name__,
+                     "".join(traceback.format_tb(exception.__traceback__)))
         return (handler_input.response_builder.speak(ssml(APOLOGY)).ask(ssml(APOLOGY))
                 .response)
 
@@ -277,6 +292,7 @@ REQUEST_HANDLERS: tuple[AbstractRequestHandler, ...] = (
     NavigateHomeHandler(),
     FallbackHandler(),
     SessionEndedHandler(),
+    SystemExceptionHandler(),
     UnknownIntentHandler(),  # last: it claims every intent the others did not
 )
 EXCEPTION_HANDLERS: tuple[AbstractExceptionHandler, ...] = (CatchAllExceptionHandler(),)
