@@ -6,6 +6,7 @@ when read back by replaying its answers: garbled or foreign state starts over cl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .knowledge import UNKNOWN, Knowledge, derive, evaluate
@@ -50,7 +51,17 @@ def _answers(state: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 def next_question(answers: list[tuple[str, Any]]) -> Question | None:
+    """See _next_question_id; answers are (question id, answer) pairs in the order asked."""
+    qid = _next_question_id(tuple((q, v) for q, v in answers))
+    return None if qid is None else load_questionnaire().questions[qid]
+
+
+@lru_cache(maxsize=8192)
+def _next_question_id(answers: tuple[tuple[str, Any], ...]) -> str | None:
     """The next question worth asking, or None when the outcome cannot change any more.
+
+    A pure function of the answers, memoized: the questionnaire is a small decision tree (a few
+    thousand paths), and the Alexa skill replays the answers on every turn to validate its state.
 
     Questions are considered only after the last one answered, in data order. Once the tier is urgent
     or higher, only red-flag questions remain (they can still make it an emergency); an emergency ends
@@ -73,7 +84,7 @@ def next_question(answers: list[tuple[str, Any]]) -> Question | None:
             # other question only when its condition is known to hold, which keeps paths short.
             if applies is False or (applies is None and not question.red_flag):
                 continue
-        return question
+        return question.id
     return None
 
 

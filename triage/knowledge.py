@@ -16,6 +16,7 @@ from .model import TIERS, Questionnaire
 UNKNOWN = "unknown"  # the stored value of an "I don't know" answer
 
 Tri = bool | None
+_UNASKED = object()  # marks a concept never asked about, under evaluate(..., unasked_fails=True)
 
 
 @dataclass
@@ -23,7 +24,7 @@ class Knowledge:
     values: dict[str, Any] = field(default_factory=dict)        # concept -> True/False/int
     groups: list[frozenset[str]] = field(default_factory=list)  # "at least one of these is true"
     dont_know: set[str] = field(default_factory=set)            # concepts the person said they did not know
-    unsure_questions: dict[str, str] = field(default_factory=dict)  # concept -> question answered "I don't know"
+    unsure_questions: list[str] = field(default_factory=list)   # questions answered "I don't know", in order
 
     def get(self, concept: str) -> Any:
         return self.values.get(concept)
@@ -39,8 +40,7 @@ def derive(questionnaire: Questionnaire, answers: Iterable[tuple[str, Any]]) -> 
         question = questionnaire.questions[qid]
         if value == UNKNOWN:
             k.dont_know.update(question.concepts)
-            for concept in question.concepts:
-                k.unsure_questions.setdefault(concept, qid)
+            k.unsure_questions.append(qid)
         elif question.type == "number":
             k.values[question.concepts[0]] = value
         elif value is False:
@@ -77,28 +77,45 @@ def _or(values: list[Tri]) -> Tri:
     return False if all(v is False for v in values) else None
 
 
-def evaluate(expr: Mapping, k: Knowledge, tier: str | None = None) -> Tri:
-    """Evaluate a data condition. `tier` is the tier so far, for `tier_below` in ask_if."""
+def evaluate(expr: Mapping, k: Knowledge, tier: str | None = None, *, unasked_fails: bool = False) -> Tri:
+    """Evaluate a data condition. `tier` is the tier so far, for `tier_below` in ask_if.
+
+    With `unasked_fails`, a test on a concept that is unknown only because it was never asked is
+    false rather than unknown, so None means "unknown because the person said I don't know"."""
+    def value(concept: str) -> Any:
+        v = k.get(concept)
+        if v is None and unasked_fails and concept not in k.dont_know:
+            return _UNASKED
+        return v
+
     if "yes" in expr:
-        v = k.get(expr["yes"])
-        return None if v is None else bool(v)
+        v = value(expr["yes"])
+        return False if v is _UNASKED else None if v is None else bool(v)
     if "no" in expr:
-        v = k.get(expr["no"])
-        return None if v is None else not v
+        v = value(expr["no"])
+        return False if v is _UNASKED else None if v is None else not v
     if "any_yes" in expr:
         members = set(expr["any_yes"])
         if any(k.get(c) is True for c in members) or any(g <= members for g in k.groups):
             return True
-        return False if all(k.get(c) is False for c in members) else None
+        values = [value(c) for c in members]
+        return False if all(v is False or v is _UNASKED for v in values) else None
     if "all" in expr:
-        return _and([evaluate(e, k, tier) for e in expr["all"]])
+        return _and([evaluate(e, k, tier, unasked_fails=unasked_fails) for e in expr["all"]])
     if "any" in expr:
-        return _or([evaluate(e, k, tier) for e in expr["any"]])
+        return _or([evaluate(e, k, tier, unasked_fails=unasked_fails) for e in expr["any"]])
     if "not" in expr:
-        v = evaluate(expr["not"], k, tier)
+        v = evaluate(expr["not"], k, tier, unasked_fails=unasked_fails)
         return None if v is None else not v
+    if "known" in expr:
+        # Two-valued: true only when the inner condition is known to hold. Used where asking a
+        # follow-up about something the person was unsure of would only confuse ("is that weakness
+        # getting worse?" after "I don't know" to weakness).
+        return evaluate(expr["known"], k, tier) is True
     if "num" in expr:
-        v = k.get(expr["num"])
+        v = value(expr["num"])
+        if v is _UNASKED:
+            return False
         if v is None:
             return None
         for op, limit in expr.items():
@@ -129,6 +146,6 @@ def concepts_in(expr: Any) -> set[str]:
             found.add(arg)
         elif key == "any_yes":
             found.update(arg)
-        elif key in ("all", "any", "not"):
+        elif key in ("all", "any", "not", "known"):
             found |= concepts_in(arg)
     return found

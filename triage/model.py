@@ -117,7 +117,7 @@ def _need(path: Path, where: str, obj: Mapping, key: str, kind: type | tuple, *,
     return value
 
 
-_EXPR_KEYS = {"yes", "no", "any_yes", "any", "all", "not", "num", "tier_below"}
+_EXPR_KEYS = {"yes", "no", "any_yes", "any", "all", "not", "known", "num", "tier_below"}
 _NUM_OPS = {"lt", "lte", "gt", "gte", "eq"}
 
 
@@ -145,7 +145,7 @@ def validate_expression(expr: Any, path: Path, where: str, field_name: str, conc
             fail(f"'{op}' needs a non-empty list")
         for sub in arg:
             validate_expression(sub, path, where, field_name, concept_types, allow_tier=allow_tier)
-    elif op == "not":
+    elif op in ("not", "known"):
         validate_expression(arg, path, where, field_name, concept_types, allow_tier=allow_tier)
     elif op == "num":
         if concept_types.get(arg) != "number":

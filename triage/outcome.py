@@ -38,7 +38,10 @@ def fired_rules(k: Knowledge, rules: Rules | None = None) -> list[Firing]:
         result = evaluate(rule.when, k)
         if result is True:
             firings.append(Firing(rule, rule.tier, unsure=False))
-        elif result is None and any(k.is_unsure(c) for c in _rule_concepts(rule)):
+        elif result is None and any(k.is_unsure(c) for c in _rule_concepts(rule)) \
+                and evaluate(rule.when, k, unasked_fails=True) is None:
+            # Unknown because of an "I don't know" (not merely because something was never asked):
+            # fire, capped, so not knowing never lowers urgency.
             firings.append(Firing(rule, rules.unknown_caps[rule.tier], unsure=True))
     return firings
 
@@ -82,10 +85,10 @@ def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None) ->
                 reasons.append(sentence)
     # Every question answered "I don't know" that nothing else resolved is named, so a clinician can
     # check that point; an emergency message is kept short and carries none of this.
-    unsure_questions = list(dict.fromkeys(qid for concept, qid in k.unsure_questions.items()
-                                          if k.is_unsure(concept)))
+    questionnaire = load_questionnaire()
+    unsure_questions = [qid for qid in k.unsure_questions
+                        if any(k.is_unsure(c) for c in questionnaire.questions[qid].concepts)]
     if unsure_questions and tier != "emergency":
-        questionnaire = load_questionnaire()
         labels = [questionnaire.questions[q].confirm_label for q in unsure_questions]
         reasons.append("You were not sure about " + _join(labels) + ". " + rules.unsure_note)
     if not at_tier:

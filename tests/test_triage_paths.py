@@ -1,0 +1,108 @@
+"""Every path of the questionnaire (yes / no / "I don't know" at each question, numbers at their
+boundaries), with the safety properties checked on each."""
+import random
+import statistics
+from collections import Counter
+
+import pytest
+
+from triage import load_questionnaire
+from triage.knowledge import UNKNOWN, derive
+from triage.model import CONCEPTS, MAX_QUESTIONS
+
+from triage_paths import all_paths, answers_from_facts, outcome_of, tier_rank
+
+QUESTIONNAIRE = load_questionnaire()
+RED_FLAG_CONCEPTS = sorted({c for q in QUESTIONNAIRE.questions.values() if q.red_flag for c in q.concepts})
+
+
+@pytest.fixture(scope="module")
+def paths():
+    found = [(answers, outcome_of(answers)) for answers in all_paths()]
+    lengths = [len(a) for a, _ in found]
+    print(f"\npaths enumerated: {len(found)}; questions asked: median {statistics.median(lengths)}, "
+          f"max {max(lengths)}; tiers: {dict(Counter(o['tier'] for _, o in found))}")
+    return found
+
+
+def test_enumeration_is_large_and_reaches_every_tier(paths):
+    assert len(paths) > 1000
+    assert {o["tier"] for _, o in paths} == {"emergency", "urgent", "specialist", "routine", "self_care"}
+
+
+def test_every_path_ends_within_ten_questions(paths):
+    assert max(len(answers) for answers, _ in paths) <= MAX_QUESTIONS
+
+
+def test_red_flag_questions_come_first(paths):
+    for answers, _ in paths:
+        flags = [QUESTIONNAIRE.questions[qid].red_flag for qid, _ in answers]
+        assert flags == sorted(flags, reverse=True), answers
+
+
+def test_emergency_ends_at_once(paths):
+    for answers, outcome in paths:
+        if outcome["tier"] == "emergency":
+            assert outcome_of(answers[:-1])["tier"] != "emergency" or len(answers) == 0, answers
+            assert outcome["specialist"] == "emergency_department"
+
+
+def test_every_concept_is_learnable_on_some_path(paths):
+    learned = set()
+    for answers, _ in paths:
+        k = derive(QUESTIONNAIRE, answers)
+        # Learnable: a definite answer, or membership of a group the person said yes to
+        # ("yes" to a group question means at least one of its concepts is true).
+        learned |= {c for c, v in k.values.items() if v is not None}
+        learned |= {c for group in k.groups for c in group}
+    assert learned == set(CONCEPTS)
+
+
+def test_outcome_fields_are_well_formed(paths):
+    for answers, outcome in paths:
+        assert outcome["reasons"] and outcome["disclaimer"]
+        assert outcome["asked"] == [qid for qid, _ in answers]
+        if outcome["tier"] in ("self_care", "routine"):
+            assert outcome["advice"]
+
+
+def test_dont_know_on_a_red_flag_is_named_for_a_clinician(paths):
+    for answers, outcome in paths:
+        if outcome["tier"] == "emergency":
+            continue
+        k = derive(QUESTIONNAIRE, answers)
+        for qid, value in answers:
+            question = QUESTIONNAIRE.questions[qid]
+            if value == UNKNOWN and question.red_flag and any(k.is_unsure(c) for c in question.concepts):
+                assert question.confirm_label in " ".join(outcome["reasons"]), (answers, outcome["reasons"])
+                assert tier_rank(outcome["tier"]) >= tier_rank("routine")
+
+
+def _scenario(answers):
+    """A full set of facts consistent with a path (what was never asked is taken as false)."""
+    k = derive(QUESTIONNAIRE, answers)
+    facts = {}
+    for concept in CONCEPTS:
+        value = k.values.get(concept)
+        if QUESTIONNAIRE.concept_types[concept] == "number":
+            facts[concept] = value
+        else:
+            facts[concept] = False if value is None and not k.is_unsure(concept) else value
+    return facts
+
+
+def test_yes_and_dont_know_on_a_red_flag_never_lower_urgency(paths):
+    """Monotone: for every scenario and red-flag concept, tier(yes) >= tier(no) and tier(unknown) >= tier(no)."""
+    scenarios = {tuple(sorted(_scenario(a).items(), key=lambda kv: kv[0])) for a, _ in paths}
+    sample = random.Random(20261124).sample(sorted(scenarios, key=repr), min(600, len(scenarios)))
+    checked = 0
+    for items in sample:
+        facts = dict(items)
+        for concept in RED_FLAG_CONCEPTS:
+            tiers = {}
+            for value in (True, False, None):
+                tiers[value] = tier_rank(outcome_of(answers_from_facts({**facts, concept: value}))["tier"])
+            assert tiers[True] >= tiers[False], (concept, facts)
+            assert tiers[None] >= tiers[False], (concept, facts)
+            checked += 1
+    assert checked > 5000
