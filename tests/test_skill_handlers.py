@@ -454,3 +454,10 @@ def test_no_answers_are_logged_in_a_whole_conversation(caplog: pytest.LogCapture
         chat.send({"type": "SessionEndedRequest", "reason": "USER_INITIATED"})
     assert "42" not in caplog.text
     assert "answers" not in caplog.text
+
+
+def test_system_exception_encountered_gets_an_empty_response() -> None:
+    reply = invoke(envelope({"type": "System.ExceptionEncountered",
+                             "error": {"type": "INVALID_RESPONSE", "message": "bad"},
+                             "cause": {"requestId": "amzn1.echo-api.request.earlier"}}))
+    assert "outputSpeech" not in reply["response"]
