@@ -5,16 +5,10 @@ from __future__ import annotations
 from typing import TextIO
 
 from .conversation import Turn, start, step
-from .outcome import outcome_summary
 
 
 def _show(turn: Turn, out: TextIO) -> None:
-    if turn.kind == "outcome" and turn.outcome is not None:
-        out.write("Spine Check: " + turn.text + "\n")
-        if turn.text != outcome_summary(turn.outcome):
-            out.write("\nSummary:\n" + outcome_summary(turn.outcome) + "\n")
-    else:
-        out.write("Spine Check: " + turn.text + "\n")
+    out.write("Spine Check: " + turn.text + "\n")
     if turn.expects == "yes_no":
         out.write("(yes, no, or I don't know) > ")
     elif turn.expects == "number":

@@ -1,0 +1,89 @@
+"""Property tests on step(): whatever is said, in any order, the conversation never crashes, its state
+stays valid JSON that reads back, paths stay within ten questions, and garbage state restarts cleanly."""
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from triage import read_state, start, step
+from triage.model import MAX_QUESTIONS, TIERS
+
+UTTERANCES = ["yes", "no", "I don't know", "seven", "0", "10", "eleven", "-3", "42", "three months", "repeat",
+              "help", "go back", "start over", "banana", "", "yes no", "1e9", "\u00e9\u00e8", "stop", "maybe"]
+utterance = st.one_of(st.sampled_from(UTTERANCES), st.text(max_size=40))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(utterance, max_size=40))
+def test_any_sequence_of_replies_keeps_a_valid_state(replies):
+    turn = start()
+    for reply in replies:
+        previous = turn
+        turn = step(turn.state, reply)
+        assert turn.text.strip()
+        state = json.loads(json.dumps(turn.state))  # plain JSON, round-trips
+        assert read_state(state) is not None
+        assert len(state["answers"]) <= MAX_QUESTIONS
+        if turn.expects is not None:
+            assert turn.reprompt and turn.question_id and not turn.ended
+        if turn.kind == "outcome":
+            assert turn.outcome["tier"] in TIERS and turn.ended
+        if turn.kind in ("reask", "help", "repeat") and not previous.ended:
+            assert turn.state == previous.state  # a re-ask never loses or adds an answer
+        if turn.kind == "stopped":
+            break
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+                    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+                    max_leaves=20),
+       utterance)
+def test_garbled_state_restarts_cleanly(garbage, reply):
+    turn = step(garbage if not isinstance(garbage, dict) or garbage else {"v": 1}, reply)
+    assert turn.kind in ("restarted", "question") and turn.question_id == "cauda_equina_signs"
+    assert turn.state["answers"] == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["yes", "no", "I don't know", "5", "70"]), min_size=1, max_size=12),
+       st.integers(min_value=0, max_value=11), st.sampled_from([True, False, "unknown", 99, "x", None]))
+def test_tampered_answers_are_refused(replies, index, forged):
+    turn = start()
+    for reply in replies:
+        if turn.ended:
+            break
+        turn = step(turn.state, reply)
+    state = json.loads(json.dumps(turn.state))
+    if not state["answers"]:
+        return
+    i = index % len(state["answers"])
+    original = state["answers"][i][1]
+    state["answers"][i][1] = forged
+    checked = read_state(state)
+    if checked is not None:  # only a forgery that is itself a valid answer on a consistent path survives
+        assert checked["answers"][i][1] == forged or forged == original
+
+
+def test_skipping_a_red_flag_in_state_is_refused():
+    turn = step(start().state, "no")
+    state = json.loads(json.dumps(turn.state))
+    state["answers"] = [["major_trauma", False]]
+    state["current"] = "leg_numbness_or_weakness"
+    assert read_state(state) is None
+    assert step(state, "no").kind == "restarted"
+
+
+def test_go_back_changes_the_previous_answer():
+    turn = step(step(start().state, "no").state, "no")
+    back = step(turn.state, "go back")
+    assert back.question_id == "major_trauma" and len(back.state["answers"]) == 1
+    changed = step(back.state, "yes")
+    assert changed.outcome["tier"] == "emergency"
+
+
+def test_emergency_then_stop_repeats_emergency_advice():
+    turn = step(start().state, "yes")
+    assert turn.outcome["tier"] == "emergency" and turn.text.startswith("This could be an emergency.")
+    goodbye = step(turn.state, "stop")
+    assert "911" in goodbye.text and goodbye.kind == "stopped"
