@@ -90,3 +90,11 @@ def test_triage_imports_no_io_library():
         text = path.read_text()
         for name in ("ask_sdk", "flask", "vosk", "pocketsphinx", "pyttsx3", "sounddevice"):
             assert f"import {name}" not in text and f"from {name}" not in text, (path.name, name)
+
+
+def test_readme_rules_table_matches_the_data():
+    from triage.__main__ import rules_table
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("<!-- rules-table -->\n") + len("<!-- rules-table -->\n")
+    end = readme.index("<!-- /rules-table -->")
+    assert readme[start:end] == rules_table(), "regenerate with: python -m triage rules-table"

@@ -7,10 +7,10 @@ import sys
 from typing import Any, TextIO
 
 from .conversation import start, step
-from .model import load_questionnaire
+from .model import load_questionnaire, load_rules
 from .text_mode import run
 
-USAGE = "usage: python -m triage [text | assess | questions]"
+USAGE = "usage: python -m triage [text | assess | questions | rules-table]"
 
 
 class InputError(ValueError):
@@ -73,6 +73,39 @@ def questions_json() -> list[dict[str, Any]]:
             for q in load_questionnaire().questions.values()]
 
 
+def _spoken_condition(expr: Any) -> str:
+    """A condition in plain words for the README's rules table."""
+    if "yes" in expr:
+        return expr["yes"]
+    if "no" in expr:
+        return f"not {expr['no']}"
+    if "any_yes" in expr:
+        return "any of " + ", ".join(expr["any_yes"])
+    if "all" in expr:
+        return " and ".join(_spoken_condition(e) for e in expr["all"])
+    if "any" in expr:
+        return "(" + " or ".join(_spoken_condition(e) for e in expr["any"]) + ")"
+    if "not" in expr:
+        return f"not ({_spoken_condition(expr['not'])})"
+    if "known" in expr:
+        return f"known: {_spoken_condition(expr['known'])}"
+    symbols = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "eq": "="}
+    op = next(k for k in expr if k in symbols)
+    return f"{expr['num']} {symbols[op]} {expr[op]}"
+
+
+def rules_table() -> str:
+    """The rules as a Markdown table, generated from data/rules.json (the README embeds it)."""
+    rules = load_rules()
+    rows = ["| rule | when | tier | who | source |", "|---|---|---|---|---|"]
+    for rule in rules.rules:
+        rows.append(f"| `{rule.id}` | {_spoken_condition(rule.when)} | {rule.tier} | {rule.specialist} | "
+                    f"{rule.source} |")
+    d = rules.default
+    rows.append(f"| (none of the above) | - | {d.tier} | {d.specialist} | {d.source} |")
+    return "\n".join(rows) + "\n"
+
+
 def main(argv: list[str], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
     command = argv[0] if argv else "text"
     if command == "text" and len(argv) <= 1:
@@ -80,6 +113,9 @@ def main(argv: list[str], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
     if command == "questions" and len(argv) == 1:
         json.dump(questions_json(), stdout, indent=2)
         stdout.write("\n")
+        return 0
+    if command == "rules-table" and len(argv) == 1:
+        stdout.write(rules_table())
         return 0
     if command == "assess" and len(argv) == 1:
         try:
