@@ -88,6 +88,18 @@ def _next_question_id(answers: tuple[tuple[str, Any], ...]) -> str | None:
     return None
 
 
+def outcome_for(answers: list[tuple[str, Any]]) -> dict[str, Any]:
+    """The outcome of a finished path (a fresh copy: callers may change it)."""
+    cached = _outcome_for(tuple((q, v) for q, v in answers))
+    return {key: list(value) if isinstance(value, list) else value for key, value in cached.items()}
+
+
+@lru_cache(maxsize=4096)
+def _outcome_for(answers: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    # Memoized like _next_question_id: a pure function of the answers.
+    return build_outcome(derive(load_questionnaire(), answers), [qid for qid, _ in answers])
+
+
 def new_state() -> dict[str, Any]:
     return {"v": STATE_VERSION, "answers": [], "current": None, "done": False, "outcome_tier": None}
 
@@ -104,7 +116,7 @@ def _advance(answers: list[tuple[str, Any]], kind: str = "question", prefix: str
     if question is not None:
         state = {**new_state(), "answers": [list(a) for a in answers], "current": question.id}
         return _question_turn(state, question, kind, prefix)
-    outcome = build_outcome(derive(load_questionnaire(), answers), [qid for qid, _ in answers])
+    outcome = outcome_for(answers)
     state = {**new_state(), "answers": [list(a) for a in answers], "done": True, "outcome_tier": outcome["tier"]}
     return Turn(text=outcome_speech(outcome), state=state, kind="outcome", outcome=outcome, ended=True)
 
@@ -153,7 +165,7 @@ def read_state(state: Any) -> dict[str, Any] | None:
         return None
     return {**new_state(), "answers": [list(a) for a in answers], "done": done,
             "current": None if done else following.id,
-            "outcome_tier": build_outcome(derive(questionnaire, answers), [])["tier"] if done else None}
+            "outcome_tier": outcome_for(answers)["tier"] if done else None}
 
 
 def _finished_turn(state: dict[str, Any], command: str | None) -> Turn:

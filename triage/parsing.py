@@ -18,15 +18,27 @@ _MAX_PHRASE_WORDS = 5
 _MAX_INPUT_CHARS = 200  # nobody answers a yes/no question in more; longer input is not understood
 
 
+_MINUS = re.compile(r"(?<![\w])-(?=\d)")
+_OUT_OF_TEN = re.compile(r"(\d)\s*/\s*10\b")
+_NOT_WORD = re.compile(r"[^a-z0-9'.\s]")
+_LONE_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")
+
+
 def normalize(text: Any) -> str:
     """Lower-case words, apostrophes kept, punctuation dropped; '-3' keeps its minus sign."""
     if not isinstance(text, str):
         return ""
+    return _normalize(text[: _MAX_INPUT_CHARS * 4])  # longer input is refused below anyway
+
+
+@lru_cache(maxsize=4096)
+def _normalize(text: str) -> str:
+    # Memoized: the same few hundred answers recur, and the Alexa skill parses on every turn.
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
-    text = re.sub(r"(?<![\w])-(?=\d)", " minus ", text)          # "-3" -> "minus 3"
-    text = re.sub(r"(\d)\s*/\s*10\b", r"\1 out of ten", text)    # "7/10"
-    text = re.sub(r"[^a-z0-9'.\s]", " ", text)
-    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)              # keep "7.5" whole so it is refused
+    text = _MINUS.sub(" minus ", text)              # "-3" -> "minus 3"
+    text = _OUT_OF_TEN.sub(r"\1 out of ten", text)  # "7/10"
+    text = _NOT_WORD.sub(" ", text)
+    text = _LONE_DOT.sub(" ", text)                 # keep "7.5" whole so it is refused
     return " ".join(text.split())
 
 
@@ -95,7 +107,11 @@ def _polarities(tokens: tuple[str, ...]) -> set[str] | None:
 
 
 def is_dont_know(text: Any) -> bool:
-    t = normalize(text)
+    return _is_dont_know(normalize(text))
+
+
+@lru_cache(maxsize=4096)
+def _is_dont_know(t: str) -> bool:
     if not t or len(t) > _MAX_INPUT_CHARS:
         return False
     vocab = _vocab()
@@ -107,8 +123,12 @@ def is_dont_know(text: Any) -> bool:
 
 def parse_yes_no(text: Any) -> bool | None:
     """True for yes, False for no, None when not understood or contradictory ('yes no')."""
-    t = normalize(text)
-    if not t or len(t) > _MAX_INPUT_CHARS or is_dont_know(t):
+    return _parse_yes_no(normalize(text))
+
+
+@lru_cache(maxsize=4096)
+def _parse_yes_no(t: str) -> bool | None:
+    if not t or len(t) > _MAX_INPUT_CHARS or _is_dont_know(t):
         return None
     kinds = _polarities(tuple(t.split()))
     if kinds is None or len(kinds) != 1:
@@ -117,7 +137,11 @@ def parse_yes_no(text: Any) -> bool | None:
 
 
 def parse_command(text: Any) -> str | None:
-    t = normalize(text)
+    return _parse_command(normalize(text))
+
+
+@lru_cache(maxsize=4096)
+def _parse_command(t: str) -> str | None:
     if not t or len(t) > _MAX_INPUT_CHARS:
         return None
     vocab = _vocab()
