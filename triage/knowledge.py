@@ -9,14 +9,14 @@ never be silently read as a "no".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+import operator
+from typing import Any, Callable, Iterable, Mapping
 
 from .model import TIERS, Questionnaire
 
 UNKNOWN = "unknown"  # the stored value of an "I don't know" answer
 
 Tri = bool | None
-_UNASKED = object()  # marks a concept never asked about, under evaluate(..., unasked_fails=True)
 
 
 @dataclass
@@ -82,55 +82,73 @@ def evaluate(expr: Mapping, k: Knowledge, tier: str | None = None, *, unasked_fa
 
     With `unasked_fails`, a test on a concept that is unknown only because it was never asked is
     false rather than unknown, so None means "unknown because the person said I don't know"."""
-    def value(concept: str) -> Any:
-        v = k.get(concept)
-        if v is None and unasked_fails and concept not in k.dont_know:
-            return _UNASKED
-        return v
+    compiled = _COMPILED.get(id(expr))
+    if compiled is None:
+        compiled = _COMPILED[id(expr)] = (_compile(expr), expr)  # keep expr alive: its id stays unique
+    return compiled[0](k, tier, unasked_fails)
 
-    if "yes" in expr:
-        v = value(expr["yes"])
-        return False if v is _UNASKED else None if v is None else bool(v)
-    if "no" in expr:
-        v = value(expr["no"])
-        return False if v is _UNASKED else None if v is None else not v
+
+_Evaluator = Callable[[Knowledge, "str | None", bool], Tri]
+_COMPILED: dict[int, tuple[_Evaluator, Mapping]] = {}
+_OPS = {"lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge, "eq": operator.eq}
+
+
+def _compile(expr: Mapping) -> _Evaluator:
+    """Turn a condition into a closure once; rules are evaluated several times on every turn."""
+    if "yes" in expr or "no" in expr:
+        concept = expr.get("yes", expr.get("no"))
+        want = "yes" in expr
+
+        def yes_no(k: Knowledge, tier: str | None, unasked_fails: bool) -> Tri:
+            v = k.values.get(concept)
+            if v is None:
+                return False if unasked_fails and concept not in k.dont_know else None
+            return bool(v) is want
+        return yes_no
     if "any_yes" in expr:
-        members = set(expr["any_yes"])
-        if any(k.get(c) is True for c in members) or any(g <= members for g in k.groups):
-            return True
-        values = [value(c) for c in members]
-        return False if all(v is False or v is _UNASKED for v in values) else None
-    if "all" in expr:
-        return _and([evaluate(e, k, tier, unasked_fails=unasked_fails) for e in expr["all"]])
-    if "any" in expr:
-        return _or([evaluate(e, k, tier, unasked_fails=unasked_fails) for e in expr["any"]])
+        members = frozenset(expr["any_yes"])
+
+        def any_yes(k: Knowledge, tier: str | None, unasked_fails: bool) -> Tri:
+            values = k.values
+            if any(values.get(c) is True for c in members) or any(g <= members for g in k.groups):
+                return True
+            for c in members:
+                v = values.get(c)
+                if v is None and not (unasked_fails and c not in k.dont_know):
+                    return None
+            return False
+        return any_yes
+    if "all" in expr or "any" in expr:
+        parts = [_compile(e) for e in expr.get("all", expr.get("any"))]
+        combine = _and if "all" in expr else _or
+        return lambda k, tier, unasked_fails: combine([p(k, tier, unasked_fails) for p in parts])
     if "not" in expr:
-        v = evaluate(expr["not"], k, tier, unasked_fails=unasked_fails)
-        return None if v is None else not v
+        inner = _compile(expr["not"])
+
+        def negate(k: Knowledge, tier: str | None, unasked_fails: bool) -> Tri:
+            v = inner(k, tier, unasked_fails)
+            return None if v is None else not v
+        return negate
     if "known" in expr:
         # Two-valued: true only when the inner condition is known to hold. Used where asking a
         # follow-up about something the person was unsure of would only confuse ("is that weakness
         # getting worse?" after "I don't know" to weakness).
-        return evaluate(expr["known"], k, tier) is True
+        inner_known = _compile(expr["known"])
+        return lambda k, tier, unasked_fails: inner_known(k, tier, False) is True
     if "num" in expr:
-        v = value(expr["num"])
-        if v is _UNASKED:
-            return False
-        if v is None:
-            return None
-        for op, limit in expr.items():
-            if op == "lt":
-                return v < limit
-            if op == "lte":
-                return v <= limit
-            if op == "gt":
-                return v > limit
-            if op == "gte":
-                return v >= limit
-            if op == "eq":
-                return v == limit
+        concept = expr["num"]
+        op_name = next(op for op in expr if op in _OPS)
+        compare, limit = _OPS[op_name], expr[op_name]
+
+        def number(k: Knowledge, tier: str | None, unasked_fails: bool) -> Tri:
+            v = k.values.get(concept)
+            if v is None:
+                return False if unasked_fails and concept not in k.dont_know else None
+            return compare(v, limit)
+        return number
     if "tier_below" in expr:
-        return TIERS.index(tier or "self_care") < TIERS.index(expr["tier_below"])
+        bound = TIERS.index(expr["tier_below"])
+        return lambda k, tier, unasked_fails: TIERS.index(tier or "self_care") < bound
     raise ValueError(f"unknown condition {expr!r}")  # unreachable: validated at load
 
 
