@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .knowledge import UNKNOWN, Knowledge, derive, evaluate
+from .knowledge import UNKNOWN, derive, evaluate
 from .model import MAX_QUESTIONS, TIERS, Question, load_answer_words, load_questionnaire, load_rules
 from .outcome import build_outcome, current_tier, outcome_speech
 from .parsing import interpret
@@ -219,8 +219,3 @@ def step(state: Any, utterance: Any) -> Turn:
     value = UNKNOWN if meaning.kind == "dont_know" else meaning.value
     turn = _advance(answers + [(question.id, value)])
     return Turn(**{**turn.__dict__, "heard": value})
-
-
-def knowledge_of(state: dict[str, Any]) -> Knowledge:
-    """What a (checked) state knows; used by front ends and tests."""
-    return derive(load_questionnaire(), _answers(state))
