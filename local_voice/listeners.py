@@ -77,14 +77,16 @@ class EngineUnavailable(RuntimeError):
 class PocketsphinxListener:
     """pocketsphinx 5 with one JSGF search per distinct phrase list (built once, then cached).
 
-    Grammar shape: ``<utt> = /w/ <answer> | /1/ <garbage>`` where ``<garbage>`` is a loop of
-    common words. The answer's confidence is the lowest lattice posterior of its words; pocketsphinx
+    Grammar shape: ``<utt> = /1/ <answer> | /1e-20/ <garbage>`` where ``<garbage>`` is one of a
+    set of common words. The weight has to be tiny to matter at all next to acoustic scores; at
+    1e-20 it rejects about half of out-of-grammar speech without costing in-grammar accuracy on
+    the benchmark (larger weights start swallowing real answers; a free garbage loop is 100x slower). The answer's confidence is the lowest lattice posterior of its words; pocketsphinx
     computes these word posteriors in grammar mode too.
     """
 
     name = "pocketsphinx"
 
-    def __init__(self, answer_weight: float = 1.0, garbage_weight: float = 1e-30, trim_tail_s: float = 0.3) -> None:
+    def __init__(self, answer_weight: float = 1.0, garbage_weight: float = 1e-20, garbage_slots: int = 1) -> None:
         try:
             import pocketsphinx  # imported here so the core and text mode never need it
         except ImportError as exc:  # pragma: no cover - requirements.txt pins it
@@ -101,7 +103,7 @@ class PocketsphinxListener:
         self.load_ms = (time.perf_counter() - started) * 1000.0
         self._answer_weight = answer_weight
         self._garbage_weight = garbage_weight
-        self._trim_tail = int(trim_tail_s * SAMPLE_RATE)
+        self._garbage_slots = garbage_slots
         self._searches: dict[tuple[str, ...], str] = {}
         self._known: dict[str, bool] = {}
         self._active: str | None = None
@@ -119,7 +121,7 @@ class PocketsphinxListener:
         usable = [p for p in key if all(self._in_dictionary(w) for w in p.split())]
         dropped = sorted(set(key) - set(usable))
         if dropped:
-            log.warning("pocketsphinx: %d phrase(s) have words missing from the dictionary: %s", len(dropped), dropped)
+            log.info("pocketsphinx: %d phrase(s) have words missing from the dictionary: %s", len(dropped), dropped)
         if not usable:
             raise ValueError("no phrase in the grammar can be recognized by pocketsphinx")
         answer_words = {w for p in usable for w in p.split()}
@@ -130,7 +132,7 @@ class PocketsphinxListener:
                 "#JSGF V1.0;\ngrammar spine;\n"
                 f"public <utt> = /{self._answer_weight}/ <answer> | /{self._garbage_weight}/ <garbage>;\n"
                 f"<answer> = {' | '.join(usable)};\n"
-                "<garbage> = <g> [<g>];\n"
+                f"<garbage> = <g>{' [<g>]' * (self._garbage_slots - 1)};\n"
                 f"<g> = {' | '.join(garbage)};\n"
             )
         else:

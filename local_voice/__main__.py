@@ -1,0 +1,165 @@
+"""Command line for the offline voice assessment.
+
+    python -m local_voice [--text] [--rate WPM] [--engine pocketsphinx|vosk] [--model DIR]
+                          [--listen-from A.wav B.wav ...] [--say-to DIR]
+    python -m local_voice hear --expect yes_no|number|command [--range LO HI] FILE.wav ...
+
+Without a microphone (and without --listen-from) it falls back to the core's text mode with a
+one-line explanation. ``hear`` prints one JSON line per file: file, heard, answer, engine, decode_ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Sequence, TextIO
+
+from local_voice.audio import AudioFormatError, read_wav, split_utterances
+from local_voice.listeners import (
+    EngineUnavailable,
+    Listener,
+    MicrophoneSource,
+    WavFileSource,
+    choose_listener,
+    microphone_problem,
+    normalize_phrase,
+)
+from local_voice.session import RATE_PHRASES, VoiceSession, question_phrases, rate_command
+from local_voice.speakers import DEFAULT_RATE, make_speaker
+
+log = logging.getLogger("local_voice")
+
+ENGINE_DETAILS = {
+    "pocketsphinx": "pocketsphinx, built-in US English model",
+    "vosk": "Vosk",
+}
+
+
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=("pocketsphinx", "vosk"), help="recognizer (default: vosk when a model is configured, else pocketsphinx)")
+    parser.add_argument("--model", metavar="DIR", help="Vosk model directory (default: $VOSK_MODEL_PATH)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m local_voice", description="Spine Check by voice, offline.")
+    parser.add_argument("--text", action="store_true", help="plain text mode (no audio at all)")
+    parser.add_argument("--rate", type=int, default=DEFAULT_RATE, metavar="WPM", help=f"speaking rate in words per minute (default {DEFAULT_RATE})")
+    _add_engine_options(parser)
+    parser.add_argument("--listen-from", nargs="+", metavar="WAV", help="use these recordings as the spoken answers, in order")
+    parser.add_argument("--say-to", metavar="DIR", help="write each prompt as a numbered WAV file instead of playing it")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log diagnostics to stderr")
+    return parser
+
+
+def build_hear_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m local_voice hear", description="Recognize WAV files with one question type's grammar.")
+    parser.add_argument("--expect", required=True, choices=("yes_no", "number", "command"))
+    parser.add_argument("--range", nargs=2, type=int, metavar=("LO", "HI"), default=(0, 10), help="number range (default 0 10)")
+    parser.add_argument("--unit", choices=("weeks", "years"), help="number unit, as in the questionnaire")
+    _add_engine_options(parser)
+    parser.add_argument("files", nargs="+", metavar="FILE.wav")
+    return parser
+
+
+def answer_for(expect: str, text: str | None, unit: str | None = None) -> object:
+    """What a heard phrase means for a question type (None when not understood).
+
+    yes_no: true/false; number: an integer; command: the command's name. A command or "I don't
+    know" heard under yes_no or number is reported by name ("repeat", "dont_know").
+    """
+    from triage.parsing import is_dont_know, parse_command, parse_number, parse_yes_no
+
+    if text is None:
+        return None
+    command = parse_command(text) or rate_command(text)
+    if expect == "command":
+        return command or ("dont_know" if is_dont_know(text) else None)
+    if command is not None:
+        return command
+    if is_dont_know(text):
+        return "dont_know"
+    if expect == "yes_no":
+        return parse_yes_no(text)
+    return parse_number(text, unit)
+
+
+def hear_main(argv: Sequence[str], out: TextIO) -> int:
+    args = build_hear_parser().parse_args(argv)
+    try:
+        listener = choose_listener(args.engine, args.model)
+    except EngineUnavailable as exc:
+        print(f"local_voice: {exc}", file=sys.stderr)
+        return 2
+    phrases = question_phrases(args.expect, tuple(args.range) if args.expect == "number" else None, args.unit)
+    status = 0
+    for name in args.files:
+        try:
+            samples = read_wav(name)
+        except (AudioFormatError, OSError) as exc:
+            print(f"local_voice: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        parts = split_utterances(samples)
+        if parts:
+            import numpy as np
+
+            samples = np.concatenate([u.samples for u in parts])
+        heard = listener.recognize(samples, phrases)
+        record = {
+            "file": name,
+            "heard": heard.text,
+            "answer": answer_for(args.expect, heard.text, args.unit),
+            "engine": heard.engine,
+            "decode_ms": round(heard.decode_ms, 1),
+        }
+        out.write(json.dumps(record) + "\n")
+        out.flush()
+    return status
+
+
+def text_mode(out: TextIO) -> int:
+    from triage.text_mode import run
+
+    return run(sys.stdin, out)
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = out or sys.stdout
+    logging.basicConfig(level=logging.INFO if "-v" in argv or "--verbose" in argv else logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
+    if argv[:1] == ["hear"]:
+        return hear_main(argv[1:], out)
+    args = build_parser().parse_args(argv)
+    if args.text:
+        return text_mode(out)
+    source_is_mic = not args.listen_from
+    if source_is_mic:
+        problem = microphone_problem()
+        if problem:
+            out.write(f"No audio input device ({problem}), so Spine Check runs in text mode.\n")
+            return text_mode(out)
+    try:
+        listener: Listener = choose_listener(args.engine, args.model)
+    except EngineUnavailable as exc:
+        print(f"local_voice: {exc}", file=sys.stderr)
+        return 2
+    speaker = make_speaker(args.say_to, args.rate)
+    source = WavFileSource(args.listen_from) if args.listen_from else MicrophoneSource()
+    where = "from the given recordings" if args.listen_from else "on the default microphone"
+    spoken = f"writing prompts to {args.say_to}" if args.say_to else f"speaking at {speaker.rate} words per minute"
+    out.write(f"Listening {where} with {ENGINE_DETAILS.get(listener.name, listener.name)} (loaded in {listener.load_ms:.0f} ms); {spoken}. Say help at any time.\n")
+    try:
+        VoiceSession(listener, speaker, source, out).run()
+    except KeyboardInterrupt:
+        out.write("\nStopped.\n")
+        return 130
+    finally:
+        if isinstance(source, MicrophoneSource):
+            source.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

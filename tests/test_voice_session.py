@@ -1,0 +1,178 @@
+"""The voice session loop over the real triage core, with a fake Listener, Speaker and audio source."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+
+from local_voice.audio import Utterance
+from local_voice.listeners import EndOfInput, Heard
+from local_voice.session import PAUSED, SessionConfig, VoiceSession, question_phrases
+from local_voice.speakers import FallbackSpeaker, RecordingSpeaker, SilentSpeaker
+
+SILENCE = object()
+
+
+@dataclass
+class ScriptedSource:
+    """Each item is what the person 'said': text (with optional confidence) or SILENCE."""
+
+    script: list
+    given: int = 0
+
+    def next_utterance(self, wait_s: float) -> Utterance | None:
+        if self.given >= len(self.script):
+            raise EndOfInput()
+        item = self.script[self.given]
+        self.given += 1
+        if item is SILENCE:
+            return None
+        # The fake listener reads the script index back out of the samples.
+        return Utterance(np.array([self.given - 1], dtype=np.int16))
+
+
+@dataclass
+class FakeListener:
+    """Hears exactly what the script says; a phrase outside the grammar is not understood."""
+
+    source: ScriptedSource
+    name: str = "fake"
+    load_ms: float = 0.0
+    grammars: list = field(default_factory=list)
+
+    def recognize(self, audio: np.ndarray, phrases) -> Heard:
+        item = self.source.script[int(audio[0])]
+        text, confidence = item if isinstance(item, tuple) else (item, 0.95)
+        self.grammars.append(tuple(phrases))
+        if text not in phrases:
+            return Heard(None, 0.0, 1.0, self.name)
+        return Heard(text, confidence, 1.0, self.name)
+
+
+def run(script: list, config: SessionConfig | None = None, speaker=None):
+    source = ScriptedSource(list(script))
+    listener = FakeListener(source)
+    speaker = speaker or RecordingSpeaker()
+    out = io.StringIO()
+    session = VoiceSession(listener, speaker, source, out, config or SessionConfig())
+    turn = session.run()
+    return turn, out.getvalue(), speaker, listener, source
+
+
+def spoken(out: str) -> list[str]:
+    return [line[len("Spine Check: "):] for line in out.splitlines() if line.startswith("Spine Check: ")]
+
+
+def test_all_no_runs_a_whole_assessment_to_an_outcome() -> None:
+    turn, out, speaker, listener, _ = run(["no"] * 10 + ["five"] * 10)
+    assert turn.ended and turn.outcome is not None
+    assert turn.outcome["tier"] in {"self_care", "routine", "specialist", "urgent"}
+    assert out.splitlines()[0].startswith("Spine Check: Welcome")
+    assert "You (heard): no" in out
+    # Every prompt printed was also spoken.
+    assert [t for t, _ in speaker.said] == spoken(out)
+
+
+def test_red_flag_yes_is_confirmed_in_plain_words_then_emergency_is_repeated_once() -> None:
+    turn, out, speaker, *_ = run(["yes", "yes"])
+    lines = spoken(out)
+    assert lines[1] == "I heard yes: new numbness around your bottom or genitals, or new bladder, bowel or sexual problems. Is that right?"
+    assert turn.outcome["tier"] == "emergency"
+    emergency = lines[2]
+    assert emergency.startswith("This could be an emergency")
+    assert lines[3] == "I'll say that again. " + emergency
+    assert sum("This could be an emergency" in line for line in lines) == 2
+
+
+def test_red_flag_yes_not_confirmed_reasks_the_question_and_never_acts() -> None:
+    turn, out, *_ = run(["yes", "no", "no"] + ["no"] * 10 + ["five"] * 10)
+    lines = spoken(out)
+    assert lines[2].startswith("Let's try that question again.")
+    assert turn.outcome["tier"] != "emergency"
+
+
+def test_unclear_confirmation_asks_again_and_never_assumes() -> None:
+    turn, out, *_ = run(["yes", "banana", SILENCE, "banana"])
+    lines = spoken(out)
+    assert lines[2].startswith("Sorry, I didn't catch that. I heard yes:")
+    assert lines[-2].startswith("Let's try that question again.")
+    assert turn.kind == "stopped"  # the script ran out: ended as if the person said stop
+    assert turn.outcome is None or turn.outcome.get("tier") != "emergency"
+
+
+def test_low_confidence_no_on_a_red_flag_is_confirmed_high_confidence_is_not() -> None:
+    _, out_low, *_ = run([("no", 0.3), "yes"])
+    assert spoken(out_low)[1].startswith("I heard no: new numbness")
+    _, out_high, *_ = run([("no", 0.95)])
+    assert not any("I heard" in line for line in spoken(out_high))
+
+
+def test_not_understood_is_reasked_never_guessed() -> None:
+    turn, out, *_ = run(["banana"])
+    lines = spoken(out)
+    assert "You (heard): (not understood)" in out
+    assert lines[1].startswith("Sorry, I didn't catch that.")
+    assert turn.state["answers"] == []
+
+
+def test_each_grammar_holds_the_answers_commands_and_rate_words() -> None:
+    _, _, _, listener, _ = run(["no"])
+    grammar = listener.grammars[0]
+    for phrase in ("yes", "no", "i don't know", "repeat", "help", "go back", "start over", "stop", "slower", "faster"):
+        assert phrase in grammar
+    numbers = question_phrases("number", (0, 10), None)
+    assert "seven" in numbers and "yes" not in numbers and "ten" in numbers and "eleven" not in numbers
+
+
+@pytest.mark.parametrize("command,kind", [("repeat", "repeat"), ("help", "help"), ("start over", "question")])
+def test_commands_reach_the_core(command: str, kind: str) -> None:
+    turn, out, *_ = run(["no", command])
+    assert f"You (heard): {command}" in out
+    assert len(spoken(out)) >= 3
+
+
+def test_go_back_returns_to_the_previous_question() -> None:
+    turn, out, *_ = run(["no", "go back"])
+    lines = spoken(out)
+    first_question = lines[0].split("at any time. ")[-1]
+    assert first_question in lines[2]
+
+
+def test_stop_ends_the_session() -> None:
+    turn, out, *_ = run(["stop"])
+    assert turn.ended and turn.kind == "stopped"
+    assert spoken(out)[-1].startswith("Goodbye")
+
+
+def test_slower_and_faster_change_the_speaking_rate() -> None:
+    _, _, speaker, *_ = run(["slower", "slower", "faster"])
+    rates = [rate for _, rate in speaker.said]
+    assert rates[0] == 160 and rates[1] == 130 and rates[2] == 100 and rates[3] == 130
+
+
+def test_silence_reprompts_then_pauses_then_waits_for_continue() -> None:
+    turn, out, *_ = run([SILENCE, SILENCE, SILENCE, SILENCE, SILENCE, SILENCE, "continue", "stop"])
+    lines = spoken(out)
+    assert lines[1] == lines[2] == lines[3]  # three short re-prompts
+    assert lines[4] == PAUSED
+    # While paused, silence does not prompt again: the next line is the question after "continue".
+    assert lines[5].startswith("Welcome") and turn.kind == "stopped"
+
+
+def test_files_running_out_ends_as_if_stop_was_said() -> None:
+    turn, out, *_ = run(["no"])
+    assert turn.kind == "stopped" and spoken(out)[-1].startswith("Goodbye")
+
+
+class BrokenSpeaker(SilentSpeaker):
+    def say(self, text: str) -> None:
+        raise RuntimeError("no audio output")
+
+
+def test_speech_failing_prints_the_text_and_carries_on(caplog: pytest.LogCaptureFixture) -> None:
+    turn, out, *_ = run(["stop"], speaker=FallbackSpeaker(BrokenSpeaker()))
+    assert spoken(out)[0].startswith("Welcome") and turn.kind == "stopped"
+    assert sum("speech output failed" in r.message for r in caplog.records) == 1
