@@ -36,7 +36,7 @@ class SessionConfig:
 
     silence_wait_s: float = 8.0  # before a re-prompt; only counts while nobody is speaking
     silent_reprompts: int = 3  # re-prompts before pausing for "continue"
-    confirm_no_below: float = 0.7  # a red-flag "no" below this confidence is confirmed
+    confirm_no_below: float = 0.5  # a red-flag "no" below this confidence is confirmed
     accept_below: float = 0.0  # answers at or below this confidence count as not understood
     confirm_attempts: int = 3  # then the question itself is asked again (never assumed)
     rate_step: int = 30
@@ -128,9 +128,10 @@ class VoiceSession:
         self._labels: Callable[[str], str] = lambda qid: triage.load_questionnaire().questions[qid].confirm_label
         self._units: Callable[[str], str | None] = lambda qid: triage.load_questionnaire().questions[qid].unit
         self._prompts: Callable[[str], str] = lambda qid: triage.load_questionnaire().questions[qid].prompt
-        from triage.parsing import parse_yes_no
+        from triage.parsing import parse_command, parse_yes_no
 
         self._parse_yes_no = parse_yes_no
+        self._parse_command = parse_command
         self._silences = 0
         self.heard_log: list[Heard] = []
 
@@ -227,16 +228,23 @@ class VoiceSession:
         if turn.red_flag and turn.expects == "yes_no":
             answer = self._parse_yes_no(heard.text)
             needs_check = answer is True or (answer is False and heard.confidence < self.config.confirm_no_below)
-            if needs_check and not self._confirm(turn, answer):
-                # The question alone, not the first turn's welcome speech again.
-                self.say(f"Let's try that question again. {self._prompts(turn.question_id)}")
-                return turn
+            if needs_check:
+                confirmed = self._confirm(turn, answer)
+                if isinstance(confirmed, Heard):
+                    heard = confirmed  # a command instead of yes/no ("stop", "go back") applies here
+                elif not confirmed:
+                    # The question alone, not the first turn's welcome speech again.
+                    self.say(f"Let's try that question again. {self._prompts(turn.question_id)}")
+                    return turn
         new_turn = self._core.step(turn.state, heard.text)
         self.present(new_turn)
         return new_turn
 
-    def _confirm(self, turn: object, answer: bool) -> bool:
-        """Ask "I heard yes: <label>. Is that right?"; True only on a clear yes."""
+    def _confirm(self, turn: object, answer: bool) -> bool | Heard:
+        """Ask "I heard yes: <label>. Is that right?"; True only on a clear yes.
+
+        Returns the Heard itself when the person gave a command other than repeat instead.
+        """
         label = self._labels(turn.question_id)
         question = f"I heard {'yes' if answer else 'no'}: {label}. Is that right?"
         self.say(question)
@@ -247,5 +255,11 @@ class VoiceSession:
                 return True
             if reply is False:
                 return False
-            self.say(f"{NOT_UNDERSTOOD} {question} Please say yes or no." if heard is not None else question)
+            command = self._parse_command(heard.text) if heard is not None and heard.text else None
+            if command is not None and command != "repeat":
+                return heard
+            if heard is None or command == "repeat":
+                self.say(question)
+            else:
+                self.say(f"{NOT_UNDERSTOOD} {question} Please say yes or no.")
         return False

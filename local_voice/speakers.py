@@ -9,8 +9,13 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import re
+import tempfile
+import wave
 from pathlib import Path
 from typing import Protocol
+
+import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -35,21 +40,57 @@ class Speaker(Protocol):
         ...
 
 
+# pyttsx3 2.99's espeak driver silently drops a long utterance (over ~400 characters) when saving,
+# so text is synthesized a sentence at a time and joined.
+_SENTENCE_END = re.compile(r"(?<=[.?!;:])\s+")
+
+
+class _Pyttsx3Synth:
+    """pyttsx3 rendering text to samples: one ``save_to_file`` per ``runAndWait``, per sentence."""
+
+    def __init__(self) -> None:
+        import pyttsx3  # imported here: text mode and tests never need a speech engine
+
+        self._engine = pyttsx3.init()
+
+    def render(self, text: str, rate: int) -> tuple[np.ndarray, int]:
+        parts: list[np.ndarray] = []
+        frame_rate = 22050
+        with tempfile.TemporaryDirectory(prefix="spine-say-") as tmp:
+            for i, sentence in enumerate(s for s in _SENTENCE_END.split(text) if s.strip()):
+                path = Path(tmp) / f"{i}.wav"
+                self._engine.setProperty("rate", rate)
+                self._engine.save_to_file(sentence, str(path))
+                # Its espeak driver prints "Audio saved to ..." on stdout, which would break the transcript.
+                with contextlib.redirect_stdout(io.StringIO()):
+                    self._engine.runAndWait()
+                if not path.exists():
+                    raise RuntimeError(f"pyttsx3 produced no audio for: {sentence[:40]!r}")
+                with wave.open(str(path), "rb") as wav:
+                    frame_rate = wav.getframerate()
+                    parts.append(np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2"))
+        return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)), frame_rate
+
+
 class Pyttsx3Speaker:
-    """Live playback through pyttsx3 (espeak-ng on Linux, SAPI5 on Windows, NSSpeech on macOS)."""
+    """pyttsx3 (espeak-ng on Linux) renders the prompt; sounddevice plays it on the default output.
+
+    Playing through sounddevice (PortAudio, already needed for the microphone) instead of the
+    driver's own player avoids a dependency on ``aplay`` and turns a playback failure into an
+    exception the fallback can see (the driver only prints it).
+    """
 
     name = "pyttsx3"
 
     def __init__(self, rate: int = DEFAULT_RATE) -> None:
-        import pyttsx3  # imported here: text mode and tests never need a speech engine
-
-        self._engine = pyttsx3.init()
+        self._synth = _Pyttsx3Synth()
         self.rate = clamp_rate(rate)
 
     def say(self, text: str) -> None:
-        self._engine.setProperty("rate", self.rate)
-        self._engine.say(text)
-        self._engine.runAndWait()
+        import sounddevice
+
+        samples, frame_rate = self._synth.render(text, self.rate)
+        sounddevice.play(samples, frame_rate, blocking=True)
 
 
 class WavSpeaker:
@@ -58,22 +99,20 @@ class WavSpeaker:
     name = "wav"
 
     def __init__(self, directory: str | Path, rate: int = DEFAULT_RATE) -> None:
-        import pyttsx3
-
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._engine = pyttsx3.init()
+        self._synth = _Pyttsx3Synth()
         self.rate = clamp_rate(rate)
         self.written: list[Path] = []
 
     def say(self, text: str) -> None:
         path = self.directory / f"{len(self.written) + 1:03d}.wav"
-        self._engine.setProperty("rate", self.rate)
-        # pyttsx3 2.99 writes reliably only with one save_to_file per runAndWait.
-        self._engine.save_to_file(text, str(path))
-        # Its espeak driver prints "Audio saved to ..." on stdout, which would break the transcript.
-        with contextlib.redirect_stdout(io.StringIO()):
-            self._engine.runAndWait()
+        samples, frame_rate = self._synth.render(text, self.rate)
+        with wave.open(str(path), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(frame_rate)
+            wav.writeframes(samples.astype("<i2").tobytes())
         self.written.append(path)
 
 

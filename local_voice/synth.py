@@ -10,6 +10,7 @@ import logging
 import shutil
 import subprocess
 import tempfile
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,8 @@ def synthesize_many(
 
     def one(job: tuple[str, str, int]) -> Clip:
         text, voice, speed = job
-        seed = abs(hash((text, voice, speed))) % (2**31)
+        # crc32, not hash(): str hashes change per process, and the clips must be reproducible.
+        seed = zlib.crc32(f"{text}|{voice}|{speed}|{snr_db}".encode())
         return Clip(text, voice, speed, snr_db, synthesize(text, voice, speed, snr_db, seed))
 
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -176,3 +176,11 @@ def test_speech_failing_prints_the_text_and_carries_on(caplog: pytest.LogCapture
     turn, out, *_ = run(["stop"], speaker=FallbackSpeaker(BrokenSpeaker()))
     assert spoken(out)[0].startswith("Welcome") and turn.kind == "stopped"
     assert sum("speech output failed" in r.message for r in caplog.records) == 1
+
+
+def test_a_command_during_a_confirmation_applies_to_the_question() -> None:
+    turn, out, *_ = run(["yes", "stop"])
+    assert turn.kind == "stopped" and spoken(out)[-1].startswith("Goodbye")
+    turn, out, *_ = run(["yes", "repeat", "no", "stop"])
+    lines = spoken(out)
+    assert lines[2] == lines[1] and lines[3].startswith("Let's try that question again.")
