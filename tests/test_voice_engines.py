@@ -100,3 +100,17 @@ def test_vosk_recognizes_synthesized_answers_with_the_question_grammar() -> None
     assert listener.recognize(synthesize("yes"), question_phrases("yes_no")).text == "yes"
     assert listener.recognize(synthesize("seven"), question_phrases("number", (0, 10))).text == "seven"
     assert listener.recognize(synthesize("banana pancakes"), question_phrases("yes_no")).text is None
+
+
+def test_no_audio_device_falls_back_to_text_mode_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    import local_voice.__main__ as cli
+
+    monkeypatch.setattr(cli, "microphone_problem", lambda: "no microphone found")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("stop\n"))
+    out = io.StringIO()
+    assert cli.main([], out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "No audio input device (no microphone found), so Spine Check runs in text mode."
+    assert lines[1].startswith("Spine Check: Welcome") and "Goodbye" in out.getvalue()
