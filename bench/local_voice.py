@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from local_voice.__main__ import answer_for  # noqa: E402
-from local_voice.audio import SAMPLE_RATE, EnergyVad, mix_noise, pad, split_utterances  # noqa: E402
+from local_voice.audio import SAMPLE_RATE, EnergyVad, mix_noise, pad  # noqa: E402
 from local_voice.listeners import EngineUnavailable, PocketsphinxListener, VoskListener, vosk_model_path  # noqa: E402
 from local_voice.session import question_phrases  # noqa: E402
 from local_voice.synth import SPEEDS, VOICES, espeak_available, synthesize_many  # noqa: E402

@@ -16,6 +16,8 @@ import logging
 import sys
 from typing import Sequence, TextIO
 
+import numpy as np
+
 from local_voice.audio import AudioFormatError, read_wav, split_utterances
 from local_voice.listeners import (
     EngineUnavailable,
@@ -24,9 +26,8 @@ from local_voice.listeners import (
     WavFileSource,
     choose_listener,
     microphone_problem,
-    normalize_phrase,
 )
-from local_voice.session import RATE_PHRASES, VoiceSession, question_phrases, rate_command
+from local_voice.session import VoiceSession, question_phrases, rate_command
 from local_voice.speakers import DEFAULT_RATE, make_speaker
 
 log = logging.getLogger("local_voice")
@@ -103,8 +104,6 @@ def hear_main(argv: Sequence[str], out: TextIO) -> int:
             continue
         parts = split_utterances(samples)
         if parts:
-            import numpy as np
-
             samples = np.concatenate([u.samples for u in parts])
         heard = listener.recognize(samples, phrases)
         record = {
