@@ -121,3 +121,45 @@ def test_vad_yields_nothing_for_silence_and_never_times_out() -> None:
 def test_vad_separates_two_answers() -> None:
     stream = np.concatenate([room(0.5), speechlike(0.4), room(1.2, 4), speechlike(0.4), room(1.2, 5)]).astype(np.int16)
     assert len(split_utterances(stream)) == 2
+
+
+class FakeInputStream:
+    """Stands in for sounddevice.InputStream: a thread calls the callback with 100 ms blocks."""
+
+    def __init__(self, samplerate, channels, dtype, blocksize, callback, audio: np.ndarray) -> None:
+        import threading
+
+        self._callback, self._block, self._audio = callback, blocksize, audio
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        for start in range(0, len(self._audio), self._block):
+            block = self._audio[start:start + self._block]
+            self._callback(block.reshape(-1, 1), len(block), None, None)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._thread.join(timeout=5)
+
+    def close(self) -> None:
+        return None
+
+
+def test_microphone_source_goes_from_callback_through_queue_and_vad(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from local_voice.listeners import MicrophoneSource
+
+    audio = np.concatenate([room(0.5), speechlike(0.6), room(1.5, 1)]).astype(np.int16)
+    fake = types.SimpleNamespace(InputStream=lambda **kw: FakeInputStream(audio=audio, **kw))
+    monkeypatch.setitem(sys.modules, "sounddevice", fake)
+    source = MicrophoneSource()
+    source.drain = lambda: None  # keep the blocks the fake thread already queued
+    utterance = source.next_utterance(wait_s=5.0)
+    assert utterance is not None and 0.6 < len(utterance.samples) / SAMPLE_RATE < 2.0
+    # Nobody speaks now: after the wait it reports silence instead of blocking forever.
+    assert source.next_utterance(wait_s=0.3) is None
+    source.close()
