@@ -26,7 +26,7 @@ from local_voice.__main__ import answer_for  # noqa: E402
 from local_voice.audio import SAMPLE_RATE, EnergyVad, mix_noise, pad  # noqa: E402
 from local_voice.listeners import EngineUnavailable, PocketsphinxListener, VoskListener, vosk_model_path  # noqa: E402
 from local_voice.session import question_phrases  # noqa: E402
-from local_voice.synth import SPEEDS, VOICES, espeak_available, synthesize_many  # noqa: E402
+from local_voice.synth import OTHER_ACCENT_VOICES, SPEEDS, VOICES, espeak_available, synthesize_many  # noqa: E402
 
 YES_NO = ["yes", "no", "yeah", "nope", "i don't know"]
 NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     started = time.perf_counter()
     clips = {(name, snr): synthesize_many(items, VOICES, speeds, snr_db=snr) for name, (_, items, _) in sets.items() for snr in NOISE_LEVELS}
+    accent_clips = {(name, snr): synthesize_many(items, OTHER_ACCENT_VOICES, speeds, snr_db=snr)
+                    for name, (expect, items, _) in sets.items() if expect != "reject" for snr in NOISE_LEVELS}
     n_clips = sum(len(c) for c in clips.values())
     print(f"synthesized {n_clips} answers ({len(VOICES)} voices x {len(speeds)} speeds x {len(NOISE_LEVELS)} noise levels) in {time.perf_counter() - started:.1f} s")
     for engine, listener, load_ms in engines(args.model):
@@ -126,6 +128,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| decode time per answer, mean / p95 | {statistics.mean(all_times):.1f} ms / {np.percentile(all_times, 95):.1f} ms | |")
         print(f"| real-time factor (decode / audio), mean | {statistics.mean(all_rtf):.3f} | |")
         print(f"| turn latency, end of speech to answer (0.7 s VAD), mean / max | {statistics.mean(latency):.2f} s / {max(latency):.2f} s | |")
+        for name, (expect, items, phrases) in sets.items():
+            if expect == "reject":
+                continue
+            accs = [evaluate(listener, accent_clips[(name, snr)], expect, phrases)[0] for snr in NOISE_LEVELS]
+            print(f"| {name}, other accents ({', '.join(OTHER_ACCENT_VOICES)}; not the US model's), "
+                  f"n={len(accent_clips[(name, NOISE_LEVELS[0])])} each | {accs[0]:.1%} | {accs[1]:.1%} |")
         print(f"| model load time | {load_ms:.0f} ms | |")
         print(f"| peak RSS of this process | {rss_mb():.0f} MB | |")
     return 0

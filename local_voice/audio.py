@@ -118,6 +118,30 @@ def mix_noise(samples: np.ndarray, snr_db: float, seed: int = 0) -> np.ndarray:
     return np.clip(np.round(x + noise), -32768, 32767).astype(np.int16)
 
 
+def trim_to_speech(samples: np.ndarray, before_s: float = 0.2, after_s: float = 0.3,
+                   margin_db: float = 10.0) -> np.ndarray:
+    """Cut a clip down to its speech plus short margins of the surrounding noise.
+
+    pocketsphinx scores a short answer worse when it is wrapped in a second or more of room noise
+    (the VAD keeps 0.7 s of silence after the answer to know it has ended): on synthesized numbers
+    0-10 at 30 dB SNR, trimming to 0.2 s before and 0.3 s after lifted accuracy from about 90% to
+    100% (bench/local_voice.py). Speech frames are those ``margin_db`` above the quietest tenth of
+    the clip; a clip with no such frames is returned unchanged.
+    """
+    x = np.asarray(samples, dtype=np.int16)
+    frames = _frames(x, FRAME_SAMPLES)
+    if len(frames) < 3:
+        return x
+    level = 10.0 * np.log10((frames**2).mean(axis=1) + 1e-3)
+    floor = float(np.percentile(level, 10))
+    speech = np.flatnonzero(level > floor + margin_db)
+    if len(speech) == 0:
+        return x
+    start = max(0, speech[0] * FRAME_SAMPLES - int(before_s * SAMPLE_RATE))
+    end = min(len(x), (speech[-1] + 1) * FRAME_SAMPLES + int(after_s * SAMPLE_RATE))
+    return x[start:end]
+
+
 def pad(samples: np.ndarray, before_s: float = 0.3, after_s: float = 0.3) -> np.ndarray:
     """Surround a clip with digital silence (the caller usually adds noise afterwards)."""
     b = np.zeros(int(before_s * SAMPLE_RATE), dtype=np.int16)
