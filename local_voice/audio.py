@@ -193,6 +193,8 @@ class EnergyVad:
     min_floor_db: float = -70.0
     pre_roll_s: float = 0.3
     max_utterance_s: float = 15.0
+    # Known noise floor (a whole recording can be measured first); None learns it from the first frame.
+    initial_floor_db: float | None = None
     _floor_db: float = field(default=-60.0, init=False)
     _in_speech: bool = field(default=False, init=False)
     _speech_run: int = field(default=0, init=False)
@@ -227,7 +229,8 @@ class EnergyVad:
             self._position += FRAME_SAMPLES
             level = frame_rms_db(frame)
             if not self._calibrated:
-                self._floor_db = max(level, self.min_floor_db)
+                start_level = level if self.initial_floor_db is None else self.initial_floor_db
+                self._floor_db = max(start_level, self.min_floor_db)
                 self._calibrated = True
             is_speech = level > self._floor_db + self.margin_db
             if not is_speech:
@@ -266,6 +269,14 @@ class EnergyVad:
             return utt
         self.reset()
         return None
+
+
+def noise_floor_db(samples: np.ndarray) -> float:
+    """The level of the quietest tenth of a recording's frames: its background noise."""
+    frames = _frames(np.asarray(samples), FRAME_SAMPLES)
+    if len(frames) == 0:
+        return -70.0
+    return float(np.percentile([frame_rms_db(f) for f in frames], 10))
 
 
 def split_utterances(samples: np.ndarray, vad: EnergyVad | None = None, chunk: int = 1600) -> list[Utterance]:

@@ -26,7 +26,8 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from local_voice.audio import SAMPLE_RATE, EnergyVad, Utterance, read_wav, split_utterances, trim_to_speech
+from local_voice.audio import (SAMPLE_RATE, EnergyVad, Utterance, noise_floor_db, read_wav, split_utterances,
+                               trim_to_speech)
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +284,9 @@ class WavFileSource:
         path = self._paths[self._index]
         self._index += 1
         samples = read_wav(path)
-        found = split_utterances(samples)
+        # A file is measured whole first: one that starts straight into speech (a trimmed
+        # recording, a synthesizer's output) must not teach the VAD that speech is the noise floor.
+        found = split_utterances(samples, EnergyVad(initial_floor_db=noise_floor_db(samples)))
         if not found:
             return None
         # The file is one answer even if the VAD saw a pause inside it: join the speech parts.

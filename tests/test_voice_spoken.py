@@ -257,3 +257,14 @@ def test_wav_file_source_treats_a_file_without_speech_as_silence(tmp_path: Path)
     assert source.next_utterance(1.0) is None
     with pytest.raises(EndOfInput):
         source.next_utterance(1.0)
+
+
+def test_a_recording_that_starts_straight_into_speech_is_heard(tmp_path, listener) -> None:
+    """espeak-ng's own WAV (22,050 Hz, almost no lead-in, digital silence, no noise) as a user
+    might pass it to --listen-from: the VAD must not take the speech for the noise floor."""
+    raw = tmp_path / "no.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(raw), "no"], check=True, capture_output=True)
+    utterance = WavFileSource([raw]).next_utterance(wait_s=1.0)
+    assert utterance is not None
+    heard = listener.recognize(utterance.samples, question_phrases("yes_no"))
+    assert heard.text == "no"
