@@ -5,7 +5,7 @@ when read back by replaying its answers: garbled or foreign state starts over cl
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -35,7 +35,6 @@ class Turn:
     reprompt: str | None = None
     outcome: dict[str, Any] | None = None
     ended: bool = False
-    heard: Any = field(default=None, compare=False)  # the parsed answer, for front ends that confirm
 
 
 def expectation_text(question: Question) -> str:
@@ -217,5 +216,4 @@ def step(state: Any, utterance: Any) -> Turn:
         return _question_turn(checked, question, "reask",
                               prefix=f"Sorry, I didn't understand. {expectation_text(question)}")
     value = UNKNOWN if meaning.kind == "dont_know" else meaning.value
-    turn = _advance(answers + [(question.id, value)])
-    return Turn(**{**turn.__dict__, "heard": value})
+    return _advance(answers + [(question.id, value)])
