@@ -227,7 +227,11 @@ class VoiceSession:
             return turn
         if turn.red_flag and turn.expects == "yes_no":
             answer = self._parse_yes_no(heard.text)
-            needs_check = answer is True or (answer is False and heard.confidence < self.config.confirm_no_below)
+            # A "no" is read back when it is unsure, and when it is one of the longer no-phrases:
+            # speech that is not an answer at all ("my back hurts a lot") lands on those far more
+            # often than on a bare "no", and a wrong "no" to a red flag is the costliest mistake.
+            needs_check = answer is True or (answer is False and (
+                heard.confidence < self.config.confirm_no_below or len(heard.text.split()) > 1))
             if needs_check:
                 confirmed = self._confirm(turn, answer)
                 if isinstance(confirmed, Heard):

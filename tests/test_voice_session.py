@@ -110,6 +110,12 @@ def test_low_confidence_no_on_a_red_flag_is_confirmed_high_confidence_is_not() -
     assert not any("I heard" in line for line in spoken(out_high))
 
 
+def test_a_longer_no_phrase_on_a_red_flag_is_confirmed_even_when_confident() -> None:
+    # Out-of-grammar speech tends to land on multi-word phrases such as "no thanks" (bench).
+    _, out, *_ = run([("no thanks", 0.95), "yes"])
+    assert spoken(out)[1].startswith("I heard no: new numbness")
+
+
 def test_not_understood_is_reasked_never_guessed() -> None:
     turn, out, *_ = run(["banana"])
     lines = spoken(out)
