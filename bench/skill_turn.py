@@ -38,7 +38,6 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -83,32 +82,9 @@ def real_skill_factory() -> Callable[[], CustomSkill] | None:
 
 def envelope(request: dict[str, Any], attributes: dict[str, Any] | None = None) -> dict[str, Any]:
     """A request envelope as Alexa sends it."""
-    application = {"applicationId": "amzn1.ask.skill.bench"}
-    request = {
-        "requestId": "amzn1.echo-api.request.bench",
-        "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "locale": "en-US",
-        **request,
-    }
-    return {
-        "version": "1.0",
-        "session": {
-            "new": attributes is None,
-            "sessionId": "amzn1.echo-api.session.bench",
-            "application": application,
-            "attributes": attributes or {},
-            "user": {"userId": "amzn1.ask.account.bench"},
-        },
-        "context": {
-            "System": {
-                "application": application,
-                "user": {"userId": "amzn1.ask.account.bench"},
-                "device": {"deviceId": "amzn1.ask.device.bench", "supportedInterfaces": {}},
-                "apiEndpoint": "https://api.amazonalexa.com",
-            }
-        },
-        "request": request,
-    }
+    from skill.envelope import request_envelope  # here: main() puts the repository on sys.path first
+
+    return request_envelope(request, attributes, app_id="amzn1.ask.skill.bench")
 
 
 def _intent(name: str, attributes: dict[str, Any]) -> dict[str, Any]:

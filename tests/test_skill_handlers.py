@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from datetime import datetime, timezone
 from typing import Any
 from xml.etree import ElementTree
 
@@ -18,6 +19,7 @@ import pytest
 from ask_sdk_model import RequestEnvelope
 
 from skill import build_skill
+from skill.envelope import request_envelope
 from skill.handlers import APOLOGY, CARD_TITLE, LAST_SPEECH_KEY, STATE_KEY
 from triage import outcome_summary, read_state, start, step
 
@@ -27,32 +29,12 @@ CALM_NUMBERS = {"age": "42", "duration_weeks": "3", "pain_score": "3",
                 "conservative_care_weeks": "2"}
 
 
+FIXED_TIME = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
+
+
 def envelope(request: dict[str, Any], attributes: Any = None, *, new: bool = False) -> dict[str, Any]:
     """A request envelope as Alexa sends it (fields the SDK reads; values made up)."""
-    return {
-        "version": "1.0",
-        "session": {
-            "new": new,
-            "sessionId": "amzn1.echo-api.session.test",
-            "application": {"applicationId": SKILL_ID},
-            "attributes": {} if attributes is None else attributes,
-            "user": {"userId": "amzn1.ask.account.test"},
-        },
-        "context": {
-            "System": {
-                "application": {"applicationId": SKILL_ID},
-                "user": {"userId": "amzn1.ask.account.test"},
-                "device": {"deviceId": "amzn1.ask.device.test", "supportedInterfaces": {}},
-                "apiEndpoint": "https://api.amazonalexa.com",
-            }
-        },
-        "request": {
-            "requestId": "amzn1.echo-api.request.test",
-            "timestamp": "2024-05-01T12:00:00Z",
-            "locale": "en-US",
-            **request,
-        },
-    }
+    return request_envelope(request, attributes, app_id=SKILL_ID, new=new, timestamp=FIXED_TIME)
 
 
 def launch() -> dict[str, Any]:

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from bench.skill_turn import build_minimal_skill
+from skill.envelope import request_envelope
 from skill.verification import (
     RequestVerifier,
     VerificationError,
@@ -166,29 +167,7 @@ def envelope(
     app_id: str = SKILL_ID,
     request_type: str = "LaunchRequest",
 ) -> dict[str, Any]:
-    return {
-        "version": "1.0",
-        "session": {
-            "new": True,
-            "sessionId": "amzn1.echo-api.session.test",
-            "application": {"applicationId": app_id},
-            "user": {"userId": "amzn1.ask.account.test"},
-        },
-        "context": {
-            "System": {
-                "application": {"applicationId": app_id},
-                "user": {"userId": "amzn1.ask.account.test"},
-                "device": {"deviceId": "amzn1.ask.device.test", "supportedInterfaces": {}},
-                "apiEndpoint": "https://api.amazonalexa.com",
-            }
-        },
-        "request": {
-            "type": request_type,
-            "requestId": "amzn1.echo-api.request.test",
-            "timestamp": timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "locale": "en-US",
-        },
-    }
+    return request_envelope({"type": request_type}, app_id=app_id, new=True, timestamp=timestamp)
 
 
 def sign(body: bytes, key: rsa.RSAPrivateKey, url: str = CERT_URL) -> dict[str, str]:

@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import urllib.request
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +25,7 @@ from ask_sdk_model import Response
 
 from bench.skill_turn import build_minimal_skill
 from skill.__main__ import is_loopback
+from skill.envelope import request_envelope
 from skill.web import MAX_BODY_BYTES, create_app
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -35,24 +35,7 @@ SECRET = "numbness-in-the-saddle-area"
 
 def envelope(request_type: str = "LaunchRequest", *, app_id: str = SKILL_ID,
              attributes: dict[str, Any] | None = None, **request: Any) -> dict[str, Any]:
-    application = {"applicationId": app_id}
-    return {
-        "version": "1.0",
-        "session": {
-            "new": attributes is None,
-            "sessionId": "amzn1.echo-api.session.test",
-            "application": application,
-            "attributes": attributes or {},
-            "user": {"userId": "amzn1.ask.account.test"},
-        },
-        "context": {"System": {"application": application,
-                               "user": {"userId": "amzn1.ask.account.test"},
-                               "device": {"deviceId": "d", "supportedInterfaces": {}},
-                               "apiEndpoint": "https://api.amazonalexa.com"}},
-        "request": {"type": request_type, "requestId": "amzn1.echo-api.request.test",
-                    "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "locale": "en-US", **request},
-    }
+    return request_envelope({"type": request_type, **request}, attributes, app_id=app_id)
 
 
 def intent(name: str, slots: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
