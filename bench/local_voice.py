@@ -11,7 +11,6 @@ turn latency from the end of speech to the recognized answer (energy VAD wait + 
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import sys
@@ -128,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| decode time per answer, mean / p95 | {statistics.mean(all_times):.1f} ms / {np.percentile(all_times, 95):.1f} ms | |")
         print(f"| real-time factor (decode / audio), mean | {statistics.mean(all_rtf):.3f} | |")
         print(f"| turn latency, end of speech to answer (0.7 s VAD), mean / max | {statistics.mean(latency):.2f} s / {max(latency):.2f} s | |")
-        for name, (expect, items, phrases) in sets.items():
+        for name, (expect, _, phrases) in sets.items():
             if expect == "reject":
                 continue
             accs = [evaluate(listener, accent_clips[(name, snr)], expect, phrases)[0] for snr in NOISE_LEVELS]

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from .knowledge import UNKNOWN, derive, evaluate
-from .model import MAX_QUESTIONS, TIERS, Question, load_answer_words, load_questionnaire, load_rules
+from .model import MAX_QUESTIONS, TIERS, Question, load_answer_words, load_questionnaire
 from .outcome import build_outcome, current_tier, outcome_speech
 from .parsing import interpret
 
