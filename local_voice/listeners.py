@@ -22,7 +22,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 
@@ -211,9 +211,9 @@ class VoskListener:
             raise EngineUnavailable(_vosk_help(path, f"could not be loaded ({exc})")) from exc
         self.load_ms = (time.perf_counter() - started) * 1000.0
         self._vosk = vosk
-        self._recognizers: dict[tuple[str, ...], object] = {}
+        self._recognizers: dict[tuple[str, ...], Any] = {}  # vosk.KaldiRecognizer
 
-    def _recognizer_for(self, phrases: Sequence[str]) -> object:
+    def _recognizer_for(self, phrases: Sequence[str]) -> Any:
         key = tuple(sorted({normalize_phrase(p) for p in phrases} - {""}))
         rec = self._recognizers.get(key)
         if rec is None:

@@ -11,12 +11,23 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Protocol, TextIO
 
 from local_voice.listeners import AudioSource, EndOfInput, Heard, Listener, normalize_phrase
 from local_voice.speakers import Speaker, clamp_rate
 
+if TYPE_CHECKING:
+    from triage import Turn
+
 log = logging.getLogger(__name__)
+
+
+class Core(Protocol):
+    """What the loop needs of the triage core (the `triage` package itself, or a fake in tests)."""
+
+    def start(self) -> "Turn": ...
+
+    def step(self, state: Any, utterance: Any) -> "Turn": ...
 
 # Voice-only commands handled here, not by the core: they change the channel, not the assessment.
 RATE_PHRASES: dict[str, tuple[str, ...]] = {
@@ -66,8 +77,8 @@ def _compact_phrases(expects: str, number_range: tuple[int, int] | None, unit: s
     phrases += v.dont_know_phrases()[:k]
     for group in v.command_phrases().values():
         phrases += group[:COMPACT_COMMANDS_PER_GROUP]
-    for group in RATE_PHRASES.values():
-        phrases += group[:COMPACT_COMMANDS_PER_GROUP]
+    for rate_group in RATE_PHRASES.values():
+        phrases += rate_group[:COMPACT_COMMANDS_PER_GROUP]
     return phrases
 
 
@@ -115,7 +126,7 @@ class VoiceSession:
         source: AudioSource,
         out: TextIO,
         config: SessionConfig | None = None,
-        core: object | None = None,
+        core: Core | None = None,
     ) -> None:
         import triage  # the core is imported lazily so this module loads without it for unit tests
 
@@ -124,7 +135,7 @@ class VoiceSession:
         self.source = source
         self.out = out
         self.config = config or SessionConfig()
-        self._core = core or triage
+        self._core: Core = core or triage
         self._labels: Callable[[str], str] = lambda qid: triage.load_questionnaire().questions[qid].confirm_label
         self._units: Callable[[str], str | None] = lambda qid: triage.load_questionnaire().questions[qid].unit
         self._prompts: Callable[[str], str] = lambda qid: triage.load_questionnaire().questions[qid].prompt
@@ -142,7 +153,7 @@ class VoiceSession:
         self.out.flush()
         self.speaker.say(text)
 
-    def present(self, turn: object) -> None:
+    def present(self, turn: Turn) -> None:
         """Speak a turn; an emergency outcome is spoken first and then repeated once."""
         self.say(turn.text)
         outcome = getattr(turn, "outcome", None)
@@ -164,12 +175,12 @@ class VoiceSession:
         self.out.flush()
         return heard
 
-    def _phrases_for(self, turn: object) -> tuple[str, ...]:
+    def _phrases_for(self, turn: Turn) -> tuple[str, ...]:
         unit = self._units(turn.question_id) if turn.question_id else None
         return question_phrases(turn.expects, turn.number_range, unit)
 
     # -- the loop -----------------------------------------------------------------------------
-    def run(self) -> object:
+    def run(self) -> Turn:
         """Run until the core ends the conversation; returns the last Turn."""
         turn = self._core.start()
         self.present(turn)
@@ -182,10 +193,10 @@ class VoiceSession:
                 self.present(turn)
         return turn
 
-    def _reprompt(self, turn: object) -> str:
+    def _reprompt(self, turn: Turn) -> str:
         return turn.reprompt or turn.text
 
-    def _answer(self, turn: object) -> object:
+    def _answer(self, turn: Turn) -> Turn:
         """Listen for one answer to ``turn`` and return the next turn (maybe the same one)."""
         phrases = self._phrases_for(turn)
         heard = self.hear(phrases)
@@ -194,7 +205,7 @@ class VoiceSession:
         self._silences = 0
         return self._on_heard(turn, heard)
 
-    def _on_silence(self, turn: object, phrases: tuple[str, ...]) -> object:
+    def _on_silence(self, turn: Turn, phrases: tuple[str, ...]) -> Turn:
         self._silences += 1
         if self._silences <= self.config.silent_reprompts:
             self.say(self._reprompt(turn))
@@ -214,7 +225,7 @@ class VoiceSession:
                 continue
             return self._on_heard(turn, heard)
 
-    def _on_heard(self, turn: object, heard: Heard) -> object:
+    def _on_heard(self, turn: Turn, heard: Heard) -> Turn:
         if heard.text is None:
             # Never guess: ask again, with the shorter re-prompt that names the expected answers.
             self.say(f"{NOT_UNDERSTOOD} {self._reprompt(turn)}")
@@ -225,15 +236,15 @@ class VoiceSession:
             self.speaker.rate = clamp_rate(self.speaker.rate + step)
             self.say(f"Okay, {'faster' if rate == 'faster' else 'more slowly'}. {turn.text}")
             return turn
-        if turn.red_flag and turn.expects == "yes_no":
+        if turn.red_flag and turn.expects == "yes_no" and turn.question_id is not None:
             answer = self._parse_yes_no(heard.text)
             # A "no" is read back when it is unsure, and when it is one of the longer no-phrases:
             # speech that is not an answer at all ("my back hurts a lot") lands on those far more
             # often than on a bare "no", and a wrong "no" to a red flag is the costliest mistake.
             needs_check = answer is True or (answer is False and (
                 heard.confidence < self.config.confirm_no_below or len(heard.text.split()) > 1))
-            if needs_check:
-                confirmed = self._confirm(turn, answer)
+            if answer is not None and needs_check:
+                confirmed = self._confirm(turn.question_id, answer)
                 if isinstance(confirmed, Heard):
                     heard = confirmed  # a command instead of yes/no ("stop", "go back") applies here
                 elif not confirmed:
@@ -244,12 +255,12 @@ class VoiceSession:
         self.present(new_turn)
         return new_turn
 
-    def _confirm(self, turn: object, answer: bool) -> bool | Heard:
+    def _confirm(self, question_id: str, answer: bool) -> bool | Heard:
         """Ask "I heard yes: <label>. Is that right?"; True only on a clear yes.
 
         Returns the Heard itself when the person gave a command other than repeat instead.
         """
-        label = self._labels(turn.question_id)
+        label = self._labels(question_id)
         question = f"I heard {'yes' if answer else 'no'}: {label}. Is that right?"
         self.say(question)
         for _ in range(self.config.confirm_attempts):
@@ -260,7 +271,7 @@ class VoiceSession:
             if reply is False:
                 return False
             command = self._parse_command(heard.text) if heard is not None and heard.text else None
-            if command is not None and command != "repeat":
+            if heard is not None and command is not None and command != "repeat":
                 return heard
             if heard is None or command == "repeat":
                 self.say(question)

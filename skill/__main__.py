@@ -104,7 +104,7 @@ def serve(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    class _Server(BaseApplication):  # type: ignore[misc]
+    class _Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", [_bind_address(args.host, args.port)])
             self.cfg.set("workers", args.workers)

@@ -12,6 +12,7 @@ import logging
 import traceback
 from typing import Any
 
+from ask_sdk_core.utils import is_request_type
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
@@ -117,7 +118,7 @@ class LaunchRequestHandler(AbstractRequestHandler):
     """"Alexa, open spine check": the welcome with the emergency advice, then the first question."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return handler_input.request_envelope.request.object_type == "LaunchRequest"
+        return is_request_type("LaunchRequest")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         return respond(handler_input, start())
@@ -218,7 +219,8 @@ class RepeatHandler(_IntentHandler):
         )
         if not replayable:
             return super().handle(handler_input)
-        return handler_input.response_builder.speak(ssml(speech)).ask(ssml(reprompt)).response
+        # str() only for the type checker: `replayable` has already checked both are strings.
+        return handler_input.response_builder.speak(ssml(str(speech))).ask(ssml(str(reprompt))).response
 
 
 class UnknownIntentHandler(AbstractRequestHandler):
@@ -226,7 +228,7 @@ class UnknownIntentHandler(AbstractRequestHandler):
     understood, so the person hears the question again rather than an error."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return handler_input.request_envelope.request.object_type == "IntentRequest"
+        return is_request_type("IntentRequest")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         return respond(handler_input, step(_state(handler_input), ""))
@@ -236,7 +238,7 @@ class SessionEndedHandler(AbstractRequestHandler):
     """The session is over (timeout, user exit, error): nothing may be spoken."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return handler_input.request_envelope.request.object_type == "SessionEndedRequest"
+        return is_request_type("SessionEndedRequest")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         request = handler_input.request_envelope.request
@@ -250,8 +252,7 @@ class SystemExceptionHandler(AbstractRequestHandler):
     """Alexa reports that our last response was invalid; it accepts no speech in reply."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return (handler_input.request_envelope.request.object_type
-                == "System.ExceptionEncountered")
+        return is_request_type("System.ExceptionEncountered")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         error = getattr(handler_input.request_envelope.request, "error", None)

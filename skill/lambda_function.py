@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, cast
 
 from ask_sdk_model import RequestEnvelope
 
@@ -28,4 +28,5 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         check_application_id(event, _skill_id)
     request_envelope = _skill.serializer.deserialize(json.dumps(event), RequestEnvelope)
     response_envelope = _skill.invoke(request_envelope=request_envelope, context=context)
-    return _skill.serializer.serialize(response_envelope)
+    response = _skill.serializer.serialize(response_envelope)
+    return cast(dict[str, Any], response)  # a ResponseEnvelope always serializes to a JSON object

@@ -69,7 +69,7 @@ def create_app(
         if len(body) > MAX_BODY_BYTES:
             return _error(413, "request body too large")
         if verifier is not None:
-            verifier.verify_signature(flask.request.headers, body)
+            verifier.verify_signature(dict(flask.request.headers.items()), body)
         try:
             envelope = json.loads(body)
         except (ValueError, RecursionError):

@@ -56,7 +56,7 @@ def assess(facts: dict[str, Any]) -> dict[str, Any]:
     """Run the questionnaire in order, answering each question from `facts`."""
     questionnaire = load_questionnaire()
     turn = start()
-    while not turn.ended:
+    while not turn.ended and turn.question_id is not None:
         question = questionnaire.questions[turn.question_id]
         reply = _reply_for(question.concepts, question.type, facts)
         turn = step(turn.state, reply)

@@ -163,7 +163,7 @@ def read_state(state: Any) -> dict[str, Any] | None:
     else:
         return None
     return {**new_state(), "answers": [list(a) for a in answers], "done": done,
-            "current": None if done else following.id,
+            "current": following.id if following is not None else None,
             "outcome_tier": outcome_for(answers)["tier"] if done else None}
 
 

@@ -94,7 +94,7 @@ def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None) ->
     if not at_tier:
         reasons.append(f"Because {rules.default.reason}.")
     found = {f.rule.pattern for f in firings if not f.unsure and f.rule.pattern}
-    if not found and TIERS.index(tier) <= TIERS.index("specialist"):
+    if not found and TIERS.index(tier) <= TIERS.index("specialist") and rules.default.pattern:
         found.add(rules.default.pattern)
     patterns = [p for p in PATTERNS if p in found]
     spoken_specialist = rules.specialists_spoken[specialist]

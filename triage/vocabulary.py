@@ -70,5 +70,4 @@ def grammar_phrases(expects: str, number_range: tuple[int, int] | None = None, u
     phrases += dont_know_phrases()
     for group in command_phrases().values():
         phrases += group
-    seen: set[str] = set()
-    return [p for p in phrases if not (p in seen or seen.add(p))]
+    return list(dict.fromkeys(phrases))  # first occurrence wins, order kept
