@@ -106,3 +106,21 @@ def test_yes_and_dont_know_on_a_red_flag_never_lower_urgency(paths):
             assert tiers[None] >= tiers[False], (concept, facts)
             checked += 1
     assert checked > 5000
+
+
+# Red-flag questions whose "I don't know" must give at least `urgent` (README, Known limits). The
+# other two red-flag questions, numbness-or-weakness and pain below the knee, gate follow-ups; their
+# "I don't know" counts as the nerve-root pattern, and weakness is then asked on its own.
+URGENT_WHEN_UNSURE = {"cauda_equina_signs", "major_trauma", "leg_weakness", "weakness_getting_worse",
+                      "numbness_is_new", "both_legs", "serious_illness_signs", "fever", "cancer_history",
+                      "weight_loss"}
+
+
+def test_dont_know_on_a_warning_sign_gives_at_least_urgent(paths):
+    assert URGENT_WHEN_UNSURE <= {q.id for q in QUESTIONNAIRE.questions.values() if q.red_flag}
+    for answers, outcome in paths:
+        k = derive(QUESTIONNAIRE, answers)
+        for qid, value in answers:
+            if value == UNKNOWN and qid in URGENT_WHEN_UNSURE and \
+                    any(k.is_unsure(c) for c in QUESTIONNAIRE.questions[qid].concepts):
+                assert tier_rank(outcome["tier"]) >= tier_rank("urgent"), (qid, answers)
