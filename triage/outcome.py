@@ -38,7 +38,8 @@ def fired_rules(k: Knowledge, rules: Rules | None = None) -> list[Firing]:
         result = evaluate(rule.when, k)
         if result is True:
             firings.append(Firing(rule, rule.tier, unsure=False))
-        elif result is None and any(k.is_unsure(c) for c in _rule_concepts(rule)) \
+        elif result is None and not k.dont_know.isdisjoint(_rule_concepts(rule)) \
+                and any(k.is_unsure(c) for c in _rule_concepts(rule)) \
                 and evaluate(rule.when, k, unasked_fails=True) is None:
             # Unknown because of an "I don't know" (not merely because something was never asked):
             # fire, capped, so not knowing never lowers urgency.
