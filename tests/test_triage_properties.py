@@ -5,7 +5,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from triage import read_state, start, step
+from triage import load_questionnaire, read_state, start, step
 from triage.model import MAX_QUESTIONS, TIERS
 
 UTTERANCES = ["yes", "no", "I don't know", "seven", "0", "10", "eleven", "-3", "42", "three months", "repeat",
@@ -58,11 +58,18 @@ def test_tampered_answers_are_refused(replies, index, forged):
     if not state["answers"]:
         return
     i = index % len(state["answers"])
-    original = state["answers"][i][1]
+    question = load_questionnaire().questions[state["answers"][i][0]]
     state["answers"][i][1] = forged
     checked = read_state(state)
-    if checked is not None:  # only a forgery that is itself a valid answer on a consistent path survives
-        assert checked["answers"][i][1] == forged or forged == original
+    if question.type == "yes_no":
+        valid = isinstance(forged, bool) or forged == "unknown"
+    else:
+        lo, hi = question.range
+        valid = forged == "unknown" or (type(forged) is int and lo <= forged <= hi)
+    if not valid:
+        assert checked is None  # a value no reply could have produced is refused outright
+    elif checked is not None:  # a valid forgery survives only on a path consistent with it
+        assert checked["answers"][i][1] == forged
 
 
 def test_skipping_a_red_flag_in_state_is_refused():
