@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything Spine Check needs on a fresh machine, skipping what is already there:
-# Debian packages (espeak-ng for speech out, libportaudio2 for the microphone), the Python
-# virtual environment with requirements.txt, and (with --with-node) the npm test client.
+# Debian packages (espeak-ng for speech out, libportaudio2 for the microphone, libsndfile1 for
+# reading audio files), the Python virtual environment with requirements.txt, and (with
+# --with-node, the test set-up) the npm test client and sox, which the tests use to write WAV
+# files in every format a recorder might.
 # Sourced by run.sh and test.sh so that each of the README's two commands works on its own.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,6 +13,11 @@ for arg in "$@"; do [ "$arg" = "--with-node" ] && want_node=1; done
 missing_debs=()
 command -v espeak-ng >/dev/null 2>&1 || missing_debs+=(espeak-ng)
 ldconfig -p 2>/dev/null | grep -q libportaudio.so.2 || missing_debs+=(libportaudio2)
+# soundfile's wheel carries its own libsndfile on common platforms; elsewhere it loads Debian's.
+ldconfig -p 2>/dev/null | grep -q libsndfile.so.1 || missing_debs+=(libsndfile1)
+if [ "$want_node" = 1 ]; then
+  command -v sox >/dev/null 2>&1 || missing_debs+=(sox)
+fi
 if [ "${#missing_debs[@]}" -gt 0 ]; then
   echo "spine-check setup: installing Debian packages: ${missing_debs[*]}" >&2
   sudo_cmd=""
