@@ -193,8 +193,12 @@ def fetch_url(
                 break
             chunks.append(chunk)
             size += len(chunk)
+        # read1() reports a connection closed early as an empty read, not as an error.
+        missing = response.length if size <= MAX_CHAIN_BYTES else None
     if size > MAX_CHAIN_BYTES:
         raise FetchError("certificate chain too large")
+    if missing:
+        raise http.client.IncompleteRead(b"".join(chunks), missing)
     return b"".join(chunks)
 
 
