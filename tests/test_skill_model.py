@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 
 from interaction_model.generate import (
+    LOCALES,
     MODEL_PATH,
     NUMBER_INTENT,
     build_model,
     main,
+    model_path,
     normalize_sample,
     render,
 )
@@ -59,10 +61,23 @@ def test_committed_model_is_what_the_data_generates(committed: dict[str, Any]) -
     assert MODEL_PATH.read_text(encoding="utf-8") == render(build_model())
 
 
-def test_check_mode_reports_a_stale_model(tmp_path: Path) -> None:
-    stale = tmp_path / "en-US.json"
-    stale.write_text("{}\n", encoding="utf-8")
-    assert main(["--check", "--output", str(stale)]) == 1
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_locale_has_its_committed_model(locale: str) -> None:
+    assert model_path(locale).read_text(encoding="utf-8") == render(build_model())
+
+
+def test_english_locales_are_the_five_published() -> None:
+    assert set(LOCALES) == {"en-US", "en-CA", "en-GB", "en-AU", "en-IN"}
+
+
+@pytest.mark.parametrize("stale_locale", LOCALES)
+def test_check_mode_reports_a_stale_model_in_any_locale(tmp_path: Path, stale_locale: str) -> None:
+    assert main(["--output-dir", str(tmp_path)]) == 0
+    assert main(["--check", "--output-dir", str(tmp_path)]) == 0
+    model_path(stale_locale, tmp_path).write_text("{}\n", encoding="utf-8")
+    assert main(["--check", "--output-dir", str(tmp_path)]) == 1
+    model_path(stale_locale, tmp_path).unlink()
+    assert main(["--check", "--output-dir", str(tmp_path)]) == 1
     assert main(["--check"]) == 0
 
 
