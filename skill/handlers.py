@@ -85,14 +85,15 @@ def respond(handler_input: HandlerInput, turn: Turn) -> Response:
     """Speak a core turn; keep the state and what was said (for Repeat) in the session."""
     attributes = _attributes(handler_input)
     attributes[STATE_KEY] = turn.state
-    attributes[LAST_SPEECH_KEY] = turn.text
+    attributes[LAST_SPEECH_KEY] = turn.speech
     attributes[LAST_REPROMPT_KEY] = turn.reprompt
-    builder = handler_input.response_builder.speak(ssml(turn.text))
+    # The spoken form: the emergency number in words, digit by digit ("nine one one").
+    builder = handler_input.response_builder.speak(ssml(turn.speech))
     if turn.ended:
         builder.set_should_end_session(True)
     else:
         # Every question has a reprompt in the core; the question itself is the safe fallback.
-        builder.ask(ssml(turn.reprompt or turn.text))
+        builder.ask(ssml(turn.reprompt or turn.speech))
     if turn.outcome is not None:
         builder.set_card(SimpleCard(title=CARD_TITLE, content=outcome_summary(turn.outcome)))
     return builder.response

@@ -106,7 +106,7 @@ async function answerUntil(alexa, reply, done, limit = 20) {
 const scenarios = {
   async completeAssessment(alexa) {
     let reply = await alexa.launch();
-    includes(speech(reply), "if this is an emergency, call 911");
+    includes(speech(reply), "If this is an emergency, call nine one one");
     assertQuestion(reply);
     reply = await answerUntil(alexa, reply, ended);
     const text = speech(reply);
@@ -122,7 +122,7 @@ const scenarios = {
     includes(speech(reply), "Welcome to Spine Check");
     reply = await alexa.utter("yes"); // the first question screens for cauda equina syndrome
     assert.ok(ended(reply), "an emergency ends the session");
-    includes(speech(reply), "Call 911");
+    includes(speech(reply), "Call nine one one");
     includes(reply.response.card.content, "911");
   },
 
