@@ -196,7 +196,8 @@ def one_shot_start() -> Turn:
     (the question's reprompt and help say what to answer)."""
     turn = start()
     hint = load_questionnaire().commands_hint
-    return dataclasses.replace(turn, text=" ".join(turn.text.replace(hint, "", 1).split()))
+    return dataclasses.replace(turn, text=" ".join(turn.text.replace(hint, "", 1).split()),
+                               speech=" ".join(turn.speech.replace(hint, "", 1).split()))
 
 
 def goodbye() -> Turn:
@@ -224,7 +225,7 @@ class StartAssessmentHandler(_IntentHandler):
         if checked is not None and not checked["done"]:
             turn = step(checked, "repeat")
             return respond(handler_input, dataclasses.replace(
-                turn, text=f"{ALREADY_STARTED} {turn.text}", kind="reask"))
+                turn, text=f"{ALREADY_STARTED} {turn.text}", speech=f"{ALREADY_STARTED} {turn.speech}", kind="reask"))
         # A finished check starts again; unreadable state restarts politely (the core says so).
         return respond(handler_input, step(state, self.utterance))
 
