@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import traceback
+from typing import Any
 
 import flask
 from ask_sdk_core.exceptions import SerializationException
@@ -17,12 +18,38 @@ from ask_sdk_model import RequestEnvelope
 from ask_sdk_runtime.exceptions import DispatchException
 from werkzeug.exceptions import HTTPException
 
+from skill import request_log
+from skill.envelope_compat import normalize_envelope
 from skill.verification import RequestVerifier, VerificationError, check_application_id
 
 logger = logging.getLogger(__name__)
 
 # Alexa requests are a few KiB; anything this large is not one.
 MAX_BODY_BYTES = 64 * 1024
+# Real envelopes nest about ten deep and this skill's session attributes five. The ASK SDK's
+# deserializer recurses once per level and hits Python's recursion limit a few hundred levels down,
+# so nesting is bounded before the SDK sees the request.
+MAX_JSON_DEPTH = 64
+
+
+def json_depth(value: Any) -> int:
+    """How deeply ``value`` (parsed JSON) nests containers: 0 for a scalar, 1 for ``[]`` or ``{}``.
+
+    Iterative, so it cannot itself run out of stack on hostile input.
+    """
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _error(status: int, message: str) -> flask.Response:
@@ -76,6 +103,9 @@ def create_app(
             return _error(400, "body is not valid JSON")
         if not isinstance(envelope, dict) or not isinstance(envelope.get("request"), dict):
             return _error(400, "body is not an Alexa request envelope")
+        if json_depth(envelope) > MAX_JSON_DEPTH:
+            return _error(400, f"request nests deeper than {MAX_JSON_DEPTH} levels")
+        envelope = normalize_envelope(envelope)  # numeric timestamps, null context, as Alexa sends
         # The SDK's deserializer quietly accepts some wrong shapes here; handlers would then crash.
         if any(not isinstance(envelope.get(key, {}), dict) for key in ("session", "context")):
             return _error(400, "session and context must be objects")
@@ -84,7 +114,7 @@ def create_app(
         elif skill_id:
             check_application_id(envelope, skill_id)
         try:
-            request_envelope = skill.serializer.deserialize(body.decode("utf-8"), RequestEnvelope)
+            request_envelope = skill.serializer.deserialize(json.dumps(envelope), RequestEnvelope)
         except (SerializationException, ValueError, TypeError, AttributeError, RecursionError):
             # The SDK's deserializer turns most wrong-typed fields into SerializationException but
             # lets a few plain Python errors through; all of them mean the input is malformed.
@@ -98,9 +128,11 @@ def create_app(
             return _error(400, "request type not supported")
         return flask.jsonify(skill.serializer.serialize(response_envelope))
 
+    request_log.install(app, verifying=verifier is not None)
+
     @app.errorhandler(VerificationError)
     def verification_failed(exc: VerificationError) -> flask.Response:
-        logger.info("rejected an Alexa request: %s", exc.message)
+        request_log.note_verification(f"refused: {exc.message}")  # our fixed message, no content
         return _error(exc.status_code, exc.message)
 
     @app.errorhandler(HTTPException)
