@@ -118,7 +118,7 @@ BAD_STATES: list[tuple[str, Callable[[], Any]]] = [
                                         "answers": [["cauda_equina_signs", False]] * 1000}),
     ("state done without answers", lambda: {**_first_state(), "done": True, "current": None}),
     ("state done is a string", lambda: {**_first_state(), "done": "no"}),
-    ("state deeply nested", lambda: {"v": 1, "answers": json.loads(_nested(200))}),
+    ("state deeply nested", lambda: {"v": 1, "answers": json.loads(_nested(40))}),
 ]
 
 CASES: list[Case] = [
