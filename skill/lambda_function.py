@@ -24,7 +24,7 @@ import os
 import traceback
 from typing import Any, Mapping
 
-from skill import build_skill
+from skill import build_skill, request_log
 from skill.request_checks import VerificationError, handle_envelope
 
 SKILL_ID_ENV = "SPINE_CHECK_SKILL_ID"
@@ -52,23 +52,28 @@ def configured_skill_id(environ: Mapping[str, str] = os.environ) -> str | None:
 
 _skill_id = configured_skill_id()
 _skill = build_skill()
+if "AWS_LAMBDA_FUNCTION_NAME" in os.environ:  # in Lambda only: one JSON line per request
+    request_log.configure_logging(request_log.resolve_format(None, dict(os.environ), "json"))
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     """Handle one Alexa request envelope and return the response envelope as a dict.
 
     Raises ``VerificationError`` for an event that is not an Alexa request for this skill and
-    ``InternalError`` for a bug of ours; neither message quotes the event."""
+    ``InternalError`` for a bug of ours; neither message quotes the event. Each call writes one
+    request log line (skill/request_log.py)."""
+    with request_log.track("lambda", verification="app_id" if _skill_id else "off"):
+        return _handle(event, context)
+
+
+def _handle(event: Any, context: Any) -> dict[str, Any]:
     try:
-        response = handle_envelope(_skill, event, skill_id=_skill_id, context=context)
+        return handle_envelope(_skill, event, skill_id=_skill_id, context=context)
     except VerificationError:
-        # Request logging goes here (type, outcome, latency; never request content).
-        raise
+        raise  # fixed text; request_log.track records the refusal
     except Exception as exc:
         # The SDK's messages can quote the request: type and stack only, and the new error is
         # raised "from None" so that Lambda's report does not carry the original either.
         logger.error("internal error handling a request: %s\n%s", type(exc).__name__,
                      "".join(traceback.format_tb(exc.__traceback__)))
         raise InternalError("internal error") from None
-    # Request logging goes here too, for answered requests.
-    return response

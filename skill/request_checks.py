@@ -18,6 +18,8 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 from ask_sdk_runtime.exceptions import DispatchException
 
+from skill.envelope_compat import normalize_envelope
+
 # Alexa requests are a few KiB; anything this large is not one.
 MAX_ENVELOPE_BYTES = 64 * 1024
 # Real envelopes nest about ten deep and this skill's session attributes five. The ASK SDK's
@@ -55,17 +57,19 @@ def json_depth(value: Any) -> int:
 
 
 def check_envelope_shape(envelope: object) -> dict[str, Any]:
-    """``envelope`` if it is an object with a ``request`` object, nested at most ``MAX_JSON_DEPTH``
-    deep, with ``session`` and ``context`` objects where present; else ``VerificationError`` (400).
+    """``envelope`` normalized (skill/envelope_compat.py) if it is an object with a ``request``
+    object, nested at most ``MAX_JSON_DEPTH`` deep, with ``session`` and ``context`` objects where
+    present; else ``VerificationError`` (400).
 
     The SDK's deserializer quietly accepts some wrong shapes here; handlers would then crash."""
     if not isinstance(envelope, dict) or not isinstance(envelope.get("request"), dict):
         raise VerificationError(400, "body is not an Alexa request envelope")
     if json_depth(envelope) > MAX_JSON_DEPTH:
         raise VerificationError(400, f"request nests deeper than {MAX_JSON_DEPTH} levels")
-    if any(not isinstance(envelope.get(key, {}), dict) for key in ("session", "context")):
+    normalized = normalize_envelope(envelope)  # numeric timestamps, null context, as Alexa sends
+    if any(not isinstance(normalized.get(key, {}), dict) for key in ("session", "context")):
         raise VerificationError(400, "session and context must be objects")
-    return envelope
+    return normalized
 
 
 def application_id_of(envelope: Mapping[str, Any]) -> str | None:

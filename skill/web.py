@@ -14,6 +14,7 @@ import flask
 from ask_sdk_core.skill import CustomSkill
 from werkzeug.exceptions import HTTPException
 
+from skill import request_log
 from skill.request_checks import (
     MAX_ENVELOPE_BYTES,
     VerificationError,
@@ -81,17 +82,19 @@ def create_app(
             return _error(400, "body is not valid JSON")
         # The checks the Lambda entry makes too (skill/request_checks.py); each raises
         # VerificationError, answered below with its status.
-        check_envelope_shape(envelope)
+        envelope = check_envelope_shape(envelope)  # normalized as Alexa really sends it
         if verifier is not None:
             verifier.verify_envelope(envelope)
         elif skill_id:
             check_application_id(envelope, skill_id)
-        request_envelope = deserialize_envelope(skill, body.decode("utf-8"))
+        request_envelope = deserialize_envelope(skill, json.dumps(envelope))
         return flask.jsonify(respond(skill, request_envelope))
+
+    request_log.install(app, verifying=verifier is not None)
 
     @app.errorhandler(VerificationError)
     def verification_failed(exc: VerificationError) -> flask.Response:
-        logger.info("rejected an Alexa request: %s", exc.message)
+        request_log.note_verification(f"refused: {exc.message}")  # our fixed message, no content
         return _error(exc.status_code, exc.message)
 
     @app.errorhandler(HTTPException)
