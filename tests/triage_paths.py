@@ -10,7 +10,7 @@ from triage.outcome import build_outcome
 
 # Numbers at and around every threshold in the rules and skip logic, plus the range ends.
 BOUNDARIES = {
-    "age": [0, 19, 20, 44, 45, 49, 50, 69, 70, 120],
+    "age": [0, 15, 16, 19, 20, 44, 45, 49, 50, 69, 70, 120],
     "duration_weeks": [0, 1, 2, 5, 6, 11, 12, 2600],
     "tried_conservative_care_weeks": [0, 5, 6, 11, 12, 2600],
     "pain_score": [0, 4, 5, 6, 7, 8, 10],
@@ -82,6 +82,7 @@ CONCEPT_MARKERS: dict[str, tuple[str, ...]] = {
     "numbness_is_new": ("is new", "numbness started", "tingling started"),
     "pain_radiates_below_knee": ("below the knee",),
     "both_legs": ("both legs",),
+    "both_legs_recent": ("last two weeks",),
     "fever": ("fever",),
     "infection_risk": ("infection", "immune", "injecting", "wound"),
     "cancer_history": ("cancer",),
@@ -93,7 +94,8 @@ CONCEPT_MARKERS: dict[str, tuple[str, ...]] = {
     "limits_daily_activities": ("daily activities",),
 }
 # A concept said yes to that implies another (a worsening weakness is a weakness).
-IMPLIED_BY = {"leg_weakness": "weakness_getting_worse", "leg_numbness_or_tingling": "numbness_is_new"}
+IMPLIED_BY = {"leg_weakness": "weakness_getting_worse", "leg_numbness_or_tingling": "numbness_is_new",
+              "both_legs": "both_legs_recent"}
 # Where the cited facts of a "Because you said ..." sentence end and advice begins.
 _ADVICE_TAIL = re.compile(r"(;|, so |\. |, which |, and it is |, and new back pain |, back pain | and is worth)")
 # Conditional advice, and the concept whose "no" makes it not apply.

@@ -7,6 +7,8 @@ import sys
 from typing import Any, TextIO
 
 from .conversation import start, step
+from .knowledge import derive
+from .outcome import build_outcome
 from .model import load_questionnaire, load_rules
 from .text_mode import run
 
@@ -60,7 +62,10 @@ def assess(facts: dict[str, Any]) -> dict[str, Any]:
         question = questionnaire.questions[turn.question_id]
         reply = _reply_for(question.concepts, question.type, facts)
         turn = step(turn.state, reply)
-    outcome = dict(turn.outcome or {})
+    # The outcome again from the same answers, now knowing which facts were given: a fact left out
+    # is "not said" rather than "not sure", and a member of a group given as false is not named.
+    answers = [(qid, value) for qid, value in turn.state["answers"]]
+    outcome = build_outcome(derive(questionnaire, answers), [qid for qid, _ in answers], facts=facts)
     return {key: outcome[key] for key in ("tier", "specialist", "patterns", "reasons", "advice", "disclaimer",
                                           "asked")} | {"unsure": outcome.get("unsure", []),
                                                        "rules_fired": outcome.get("rules_fired", [])}
@@ -94,15 +99,20 @@ def _spoken_condition(expr: Any) -> str:
     return f"{expr['num']} {symbols[op]} {expr[op]}"
 
 
+def _source_link(source: str) -> str:
+    """`docs/references.md#cauda-equina` as a Markdown link that works from the README."""
+    return f"[{source.split('#', 1)[-1]}]({source})"
+
+
 def rules_table() -> str:
     """The rules as a Markdown table, generated from data/rules.json (the README embeds it)."""
     rules = load_rules()
     rows = ["| rule | when | tier | who | source |", "|---|---|---|---|---|"]
     for rule in rules.rules:
         rows.append(f"| `{rule.id}` | {_spoken_condition(rule.when)} | {rule.tier} | {rule.specialist} | "
-                    f"{rule.source} |")
+                    f"{_source_link(rule.source)} |")
     d = rules.default
-    rows.append(f"| (none of the above) | - | {d.tier} | {d.specialist} | {d.source} |")
+    rows.append(f"| (none of the above) | - | {d.tier} | {d.specialist} | {_source_link(d.source)} |")
     return "\n".join(rows) + "\n"
 
 
