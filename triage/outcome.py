@@ -60,10 +60,13 @@ def questions_end(k: Knowledge, rules: Rules | None = None) -> bool:
 
 
 def _join(items: list[str], word: str = "and") -> str:
-    """'a', 'a and b', 'a, b and c' (or with 'or')."""
+    """'a', 'a and b', 'a, b, and c' (or with 'or'). The comma before the last item keeps phrases that
+    contain "or" themselves apart by ear: 'weight loss, or thin bones or long-term steroid use'."""
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+    if len(items) == 2 and not any(" or " in i or " and " in i for i in items):
+        return f"{items[0]} {word} {items[1]}"
+    return ", ".join(items[:-1]) + f", {word} " + items[-1]
 
 
 def _said(members: list[str], k: Knowledge, spoken: Mapping[str, str]) -> tuple[str, set[str]]:
@@ -170,7 +173,8 @@ def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None,
     if not at_tier:
         reasons.append(f"Because {rules.default.reason}.")
     found = {f.rule.pattern for f in firings if not f.unsure and f.rule.pattern}
-    if not found and TIERS.index(tier) <= TIERS.index("specialist") and rules.default.pattern:
+    ended_early = any(f.rule.final and not f.unsure for f in firings)  # a child: no pattern is claimed
+    if not found and not ended_early and TIERS.index(tier) <= TIERS.index("specialist") and rules.default.pattern:
         found.add(rules.default.pattern)
     patterns = [p for p in PATTERNS if p in found]
     spoken_specialist = rules.specialists_spoken[specialist]
