@@ -14,6 +14,8 @@ import os
 import sys
 from typing import Any, Callable
 
+from skill.request_log import LOG_FORMAT_ENV, LOG_FORMATS, configure_logging, resolve_format
+
 SKILL_ID_ENV = "SPINE_CHECK_SKILL_ID"
 DEFAULT_FACTORY = "skill:build_skill"
 
@@ -57,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
         help="skip Alexa request verification (loopback addresses only; for local testing)",
     )
     serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    serve.add_argument("--log-format", choices=LOG_FORMATS, default=None,
+                       help=f"plain (a terminal) or json (a log service); default ${LOG_FORMAT_ENV}"
+                            " or plain")
     serve.add_argument(
         "--skill-factory",
         default=DEFAULT_FACTORY,
@@ -86,6 +91,11 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     if not 0 <= args.port <= 65535:
         print("error: --port must be between 0 and 65535", file=sys.stderr)
+        return 2
+    try:
+        configure_logging(resolve_format(args.log_format, dict(os.environ)))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
 
     # Imported late so the refusals above are instant and work without the skill's dependencies.

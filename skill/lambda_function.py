@@ -14,15 +14,22 @@ from typing import Any, cast
 
 from ask_sdk_model import RequestEnvelope
 
-from skill import build_skill
+from skill import build_skill, request_log
 from skill.verification import check_application_id
 
 _skill = build_skill()
 _skill_id = os.environ.get("SPINE_CHECK_SKILL_ID") or None
+if "AWS_LAMBDA_FUNCTION_NAME" in os.environ:  # in Lambda only: one JSON line per request
+    request_log.configure_logging(request_log.resolve_format(None, dict(os.environ), "json"))
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Handle one Alexa request envelope and return the response envelope as a dict."""
+    with request_log.track("lambda", verification="app_id" if _skill_id else "off"):
+        return _handle(event, context)
+
+
+def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if _skill_id is not None:
         # Raises VerificationError; Lambda reports it to Alexa as a failed invocation.
         check_application_id(event, _skill_id)

@@ -17,6 +17,8 @@ from ask_sdk_model import RequestEnvelope
 from ask_sdk_runtime.exceptions import DispatchException
 from werkzeug.exceptions import HTTPException
 
+from skill import request_log
+from skill.envelope_compat import normalize_envelope
 from skill.verification import RequestVerifier, VerificationError, check_application_id
 
 logger = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ def create_app(
             return _error(400, "body is not valid JSON")
         if not isinstance(envelope, dict) or not isinstance(envelope.get("request"), dict):
             return _error(400, "body is not an Alexa request envelope")
+        envelope = normalize_envelope(envelope)  # numeric timestamps, null context, as Alexa sends
         # The SDK's deserializer quietly accepts some wrong shapes here; handlers would then crash.
         if any(not isinstance(envelope.get(key, {}), dict) for key in ("session", "context")):
             return _error(400, "session and context must be objects")
@@ -84,7 +87,7 @@ def create_app(
         elif skill_id:
             check_application_id(envelope, skill_id)
         try:
-            request_envelope = skill.serializer.deserialize(body.decode("utf-8"), RequestEnvelope)
+            request_envelope = skill.serializer.deserialize(json.dumps(envelope), RequestEnvelope)
         except (SerializationException, ValueError, TypeError, AttributeError, RecursionError):
             # The SDK's deserializer turns most wrong-typed fields into SerializationException but
             # lets a few plain Python errors through; all of them mean the input is malformed.
@@ -98,9 +101,11 @@ def create_app(
             return _error(400, "request type not supported")
         return flask.jsonify(skill.serializer.serialize(response_envelope))
 
+    request_log.install(app, verifying=verifier is not None)
+
     @app.errorhandler(VerificationError)
     def verification_failed(exc: VerificationError) -> flask.Response:
-        logger.info("rejected an Alexa request: %s", exc.message)
+        request_log.note_verification(f"refused: {exc.message}")  # our fixed message, no content
         return _error(exc.status_code, exc.message)
 
     @app.errorhandler(HTTPException)
