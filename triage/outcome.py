@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .knowledge import Knowledge, concepts_in, evaluate
+from .locales import DEFAULT_LOCALE, get_locale
 from .model import PATTERNS, SAID_PLACEHOLDER, TIERS, Rule, Rules, load_questionnaire, load_rules
+
+# Filled in per locale when the outcome is rendered (see triage.locales), not from the answers.
+LOCALE_PLACEHOLDERS = frozenset(get_locale(DEFAULT_LOCALE).placeholders())
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,15 @@ def fired_rules(k: Knowledge, rules: Rules | None = None) -> list[Firing]:
 def current_tier(k: Knowledge, rules: Rules | None = None) -> str:
     firings = fired_rules(k, rules)
     return max((f.tier for f in firings), key=TIERS.index, default="self_care")
+
+
+class _Answers(dict):
+    """Answer values for str.format_map; locale placeholders ({emergency_number}) are kept for later."""
+
+    def __missing__(self, key: str) -> str:
+        if key in LOCALE_PLACEHOLDERS:
+            return "{" + key + "}"
+        raise KeyError(key)
 
 
 def questions_end(k: Knowledge, rules: Rules | None = None) -> bool:
@@ -94,11 +107,10 @@ def _reason(rule: Rule, k: Knowledge, spoken: Mapping[str, str]) -> tuple[str, s
         return words
 
     text = SAID_PLACEHOLDER.sub(said, rule.reason)
-    numbers = {name: value for name, value in k.values.items() if not isinstance(value, bool)}
-    for name in re.findall(r"\{([a-z_]+)\}", text):
-        cited.add(name)
+    numbers = _Answers({name: value for name, value in k.values.items() if not isinstance(value, bool)})
+    cited.update(name for name in re.findall(r"\{([a-z_]+)\}", text) if name not in LOCALE_PLACEHOLDERS)
     try:
-        text = text.format(**numbers)
+        text = text.format_map(numbers)
     except (KeyError, IndexError):
         # A number the reason names was not answered; fall back to the words before it.
         text = text.split(" {", 1)[0]
@@ -188,7 +200,7 @@ def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None,
         "reasons": reasons,
         "advice": list(rules.advice[tier]),
         "disclaimer": rules.disclaimer,
-        "message": message.format(specialist_spoken=spoken_specialist),
+        "message": message.replace("{specialist_spoken}", spoken_specialist),
         "unsure": sorted(c for c in k.dont_know if k.values.get(c) is None),
         "rules_fired": [f.rule.id for f in firings],
         "sources": sorted({f.rule.source for f in at_tier} or {rules.default.source}),
