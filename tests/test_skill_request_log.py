@@ -210,7 +210,7 @@ def test_track_outside_a_request_is_harmless() -> None:
 @pytest.mark.parametrize("how", ["option", "environment"])
 def test_served_skill_logs_json_lines(start_skill_server: StartServer, how: str,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """A real gunicorn server: every request line on stderr is one JSON object."""
+    """A real served process: every request line on stderr is one JSON object."""
     if how == "environment":
         monkeypatch.setenv(LOG_FORMAT_ENV, "json")
         server = start_skill_server()
