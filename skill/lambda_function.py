@@ -15,6 +15,7 @@ from typing import Any, cast
 from ask_sdk_model import RequestEnvelope
 
 from skill import build_skill, request_log
+from skill.envelope_compat import normalize_envelope
 from skill.verification import check_application_id
 
 _skill = build_skill()
@@ -30,6 +31,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if isinstance(event, dict) and isinstance(event.get("request"), dict):
+        event = normalize_envelope(event)  # numeric timestamps, null context, as Alexa sends
     if _skill_id is not None:
         # Raises VerificationError; Lambda reports it to Alexa as a failed invocation.
         check_application_id(event, _skill_id)

@@ -301,6 +301,15 @@ def test_captured_envelopes_are_answered_over_http(web_client: Any, name: str) -
     assert reply["response"]["shouldEndSession"] is False
 
 
+@pytest.mark.parametrize("name", sorted(ENVELOPE_ROWS))
+def test_captured_envelopes_are_answered_by_the_lambda_entry(name: str) -> None:
+    from skill.lambda_function import lambda_handler
+
+    reply = lambda_handler(copy.deepcopy(ENVELOPE_ROWS[name]), None)
+    assert speech_text(reply) == start().text
+    assert reply["response"]["shouldEndSession"] is False
+
+
 def test_captured_intent_request_with_new_slot_format_and_dialog_state(web_client: Any) -> None:
     chat = reached("duration_weeks")
     request = number_with_unit("3", unit_slot("months", "ER_SUCCESS_MATCH", "months"))
