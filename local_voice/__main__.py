@@ -1,7 +1,7 @@
 """Command line for the offline voice assessment.
 
     python -m local_voice [--text] [--rate WPM] [--engine pocketsphinx|vosk] [--model DIR]
-                          [--listen-from A.wav B.wav ...] [--say-to DIR]
+                          [--listen-from A.wav B.wav ...] [--say-to DIR] [--locale TAG]
     python -m local_voice hear --expect yes_no|number|command [--range LO HI] FILE.wav ...
 
 Without a microphone (and without --listen-from) it falls back to the core's text mode with a
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_options(parser)
     parser.add_argument("--listen-from", nargs="+", metavar="WAV", help="use these recordings as the spoken answers, in order")
     parser.add_argument("--say-to", metavar="DIR", help="write each prompt as a numbered WAV file instead of playing it")
+    parser.add_argument("--locale", default="en-US", type=_locale_tag, metavar="TAG", help="emergency number and wording: en-US, en-CA, en-GB, en-AU or en-IN (default en-US)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log diagnostics to stderr")
     return parser
 
@@ -118,10 +119,19 @@ def hear_main(argv: Sequence[str], out: TextIO) -> int:
     return status
 
 
-def text_mode(out: TextIO) -> int:
+def _locale_tag(tag: str) -> str:
+    from triage.locales import UnknownLocale, get_locale
+
+    try:
+        return get_locale(tag).tag
+    except UnknownLocale as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def text_mode(out: TextIO, locale: str = "en-US") -> int:
     from triage.text_mode import run
 
-    return run(sys.stdin, out)
+    return run(sys.stdin, out, locale=locale)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -132,13 +142,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return hear_main(argv[1:], out)
     args = build_parser().parse_args(argv)
     if args.text:
-        return text_mode(out)
+        return text_mode(out, args.locale)
     source_is_mic = not args.listen_from
     if source_is_mic:
         problem = microphone_problem()
         if problem:
             out.write(f"No audio input device ({problem}), so Spine Check runs in text mode.\n")
-            return text_mode(out)
+            return text_mode(out, args.locale)
     try:
         listener: Listener = choose_listener(args.engine, args.model)
     except EngineUnavailable as exc:
@@ -150,7 +160,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     spoken = f"writing prompts to {args.say_to}" if args.say_to else f"speaking at {speaker.rate} words per minute"
     out.write(f"Listening {where} with {ENGINE_DETAILS.get(listener.name, listener.name)} (loaded in {listener.load_ms:.0f} ms); {spoken}. Say help at any time.\n")
     try:
-        VoiceSession(listener, speaker, source, out).run()
+        VoiceSession(listener, speaker, source, out, locale=args.locale).run()
     except KeyboardInterrupt:
         out.write("\nStopped.\n")
         return 130

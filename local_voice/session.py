@@ -25,9 +25,9 @@ log = logging.getLogger(__name__)
 class Core(Protocol):
     """What the loop needs of the triage core (the `triage` package itself, or a fake in tests)."""
 
-    def start(self) -> "Turn": ...
+    def start(self, locale: str | None = ...) -> "Turn": ...
 
-    def step(self, state: Any, utterance: Any) -> "Turn": ...
+    def step(self, state: Any, utterance: Any, locale: str | None = ...) -> "Turn": ...
 
 # Voice-only commands handled here, not by the core: they change the channel, not the assessment.
 RATE_PHRASES: dict[str, tuple[str, ...]] = {
@@ -127,6 +127,7 @@ class VoiceSession:
         out: TextIO,
         config: SessionConfig | None = None,
         core: Core | None = None,
+        locale: str = "en-US",
     ) -> None:
         import triage  # the core is imported lazily so this module loads without it for unit tests
 
@@ -136,6 +137,7 @@ class VoiceSession:
         self.out = out
         self.config = config or SessionConfig()
         self._core: Core = core or triage
+        self.locale = locale  # emergency number and wording (triage.locales)
         self._labels: Callable[[str], str] = lambda qid: triage.load_questionnaire().questions[qid].confirm_label
         self._units: Callable[[str], str | None] = lambda qid: triage.load_questionnaire().questions[qid].unit
         self._prompts: Callable[[str], str] = lambda qid: triage.load_questionnaire().questions[qid].prompt
@@ -147,18 +149,23 @@ class VoiceSession:
         self.heard_log: list[Heard] = []
 
     # -- output -------------------------------------------------------------------------------
-    def say(self, text: str) -> None:
-        """Print the transcript line, then speak it (speech failing leaves the printed line)."""
-        self.out.write(f"Spine Check: {text}\n")
+    def say(self, text: str, speech: str | None = None) -> None:
+        """Print the transcript line, then speak it (speech failing leaves the printed line).
+
+        ``speech``: the spoken form of ``text`` when it differs (the core's ``Turn.speech`` says the
+        emergency number digit by digit, which synthesizers would otherwise read as a quantity). The
+        transcript shows exactly what was spoken."""
+        spoken = speech or text
+        self.out.write(f"Spine Check: {spoken}\n")
         self.out.flush()
-        self.speaker.say(text)
+        self.speaker.say(spoken)
 
     def present(self, turn: Turn) -> None:
         """Speak a turn; an emergency outcome is spoken first and then repeated once."""
-        self.say(turn.text)
+        self.say(turn.text, turn.speech)
         outcome = getattr(turn, "outcome", None)
-        if outcome and outcome.get("tier") == "emergency":
-            self.say(f"{AGAIN} {turn.text}")
+        if outcome and outcome.get("tier") == "emergency" and turn.kind == "outcome":
+            self.say(f"{AGAIN} {turn.text}", f"{AGAIN} {turn.speech or turn.text}")
 
     # -- input --------------------------------------------------------------------------------
     def hear(self, phrases: tuple[str, ...]) -> Heard | None:
@@ -182,14 +189,14 @@ class VoiceSession:
     # -- the loop -----------------------------------------------------------------------------
     def run(self) -> Turn:
         """Run until the core ends the conversation; returns the last Turn."""
-        turn = self._core.start()
+        turn = self._core.start(self.locale)
         self.present(turn)
         while not turn.ended:
             try:
                 turn = self._answer(turn)
             except EndOfInput:
                 # The scripted answers ran out: end exactly as if the person had said stop.
-                turn = self._core.step(turn.state, "stop")
+                turn = self._core.step(turn.state, "stop", self.locale)
                 self.present(turn)
         return turn
 
@@ -218,7 +225,7 @@ class VoiceSession:
             if heard is None:
                 continue
             if heard.text in CONTINUE_PHRASES:
-                self.say(turn.text)
+                self.say(turn.text, turn.speech)
                 return turn
             if heard.text is None:
                 self.say(f"{NOT_UNDERSTOOD} {PAUSED}")
@@ -234,7 +241,8 @@ class VoiceSession:
         if rate is not None:
             step = self.config.rate_step if rate == "faster" else -self.config.rate_step
             self.speaker.rate = clamp_rate(self.speaker.rate + step)
-            self.say(f"Okay, {'faster' if rate == 'faster' else 'more slowly'}. {turn.text}")
+            okay = f"Okay, {'faster' if rate == 'faster' else 'more slowly'}."
+            self.say(f"{okay} {turn.text}", f"{okay} {turn.speech or turn.text}")
             return turn
         if turn.red_flag and turn.expects == "yes_no" and turn.question_id is not None:
             answer = self._parse_yes_no(heard.text)
@@ -251,7 +259,7 @@ class VoiceSession:
                     # The question alone, not the first turn's welcome speech again.
                     self.say(f"Let's try that question again. {self._prompts(turn.question_id)}")
                     return turn
-        new_turn = self._core.step(turn.state, heard.text)
+        new_turn = self._core.step(turn.state, heard.text, self.locale)
         self.present(new_turn)
         return new_turn
 

@@ -150,14 +150,15 @@ def respond(handler_input: HandlerInput, turn: Turn) -> Response:
     request_log.note_outcome(turn.kind)
     attributes = _attributes(handler_input)
     attributes[STATE_KEY] = turn.state
-    attributes[LAST_SPEECH_KEY] = turn.text
+    attributes[LAST_SPEECH_KEY] = turn.speech
     attributes[LAST_REPROMPT_KEY] = turn.reprompt
-    builder = handler_input.response_builder.speak(ssml(turn.text))
+    # The spoken form: the emergency number in words, digit by digit ("nine one one").
+    builder = handler_input.response_builder.speak(ssml(turn.speech))
     if turn.ended:
         builder.set_should_end_session(True)
     else:
         # Every question has a reprompt in the core; the question itself is the safe fallback.
-        builder.ask(ssml(turn.reprompt or turn.text))
+        builder.ask(ssml(turn.reprompt or turn.speech))
     if turn.outcome is not None:
         builder.set_card(SimpleCard(title=CARD_TITLE, content=outcome_summary(turn.outcome)))
     return builder.response
@@ -195,7 +196,8 @@ def one_shot_start() -> Turn:
     (the question's reprompt and help say what to answer)."""
     turn = start()
     hint = load_questionnaire().commands_hint
-    return dataclasses.replace(turn, text=" ".join(turn.text.replace(hint, "", 1).split()))
+    return dataclasses.replace(turn, text=" ".join(turn.text.replace(hint, "", 1).split()),
+                               speech=" ".join(turn.speech.replace(hint, "", 1).split()))
 
 
 def goodbye() -> Turn:
@@ -223,7 +225,7 @@ class StartAssessmentHandler(_IntentHandler):
         if checked is not None and not checked["done"]:
             turn = step(checked, "repeat")
             return respond(handler_input, dataclasses.replace(
-                turn, text=f"{ALREADY_STARTED} {turn.text}", kind="reask"))
+                turn, text=f"{ALREADY_STARTED} {turn.text}", speech=f"{ALREADY_STARTED} {turn.speech}", kind="reask"))
         # A finished check starts again; unreadable state restarts politely (the core says so).
         return respond(handler_input, step(state, self.utterance))
 

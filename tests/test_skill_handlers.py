@@ -122,7 +122,7 @@ def assert_question_turn(reply: dict[str, Any]) -> None:
 
 
 def first_question_text() -> str:
-    return start().text
+    return start().speech
 
 
 # --- launch and a complete assessment ------------------------------------------------------
@@ -132,9 +132,10 @@ def test_launch_welcomes_with_the_emergency_line_then_asks() -> None:
     reply = chat.send(launch())
     assert_question_turn(reply)
     first_sentence = re.split(r"(?<=[.;])\s", chat.text)[0]
-    assert "call 911" in chat.text.split("?")[0].lower()
+    # Spoken digit by digit ("nine one one"), never as a quantity (issue 7, requirement 4).
+    assert "call nine one one" in chat.text.split("?")[0].lower() and "911" not in chat.text
     assert "welcome to spine check" in first_sentence.lower()
-    assert chat.text == start().text
+    assert chat.text == start().speech
     assert speech_text(reply, reprompt=True) == start().reprompt
     assert read_state(chat.state) is not None
 
@@ -142,7 +143,7 @@ def test_launch_welcomes_with_the_emergency_line_then_asks() -> None:
 def test_one_shot_start_intent_starts_with_the_emergency_line_and_first_question() -> None:
     chat = Conversation()
     chat.send(intent("StartAssessmentIntent"))
-    assert "call 911" in chat.text
+    assert "call nine one one" in chat.text
     assert chat.state == start().state
 
 
@@ -181,7 +182,7 @@ def test_emergency_exit_on_a_red_flag() -> None:
     chat.send(launch())
     reply = chat.send(intent("AMAZON.YesIntent"))  # the first question is the cauda equina screen
     assert chat.ended
-    assert "911" in chat.text
+    assert "nine one one" in chat.text and "911" not in chat.text
     assert chat.state["outcome_tier"] == "emergency"
     assert reply["response"]["card"]["title"] == CARD_TITLE
     assert "911" in reply["response"]["card"]["content"]
@@ -195,7 +196,7 @@ def test_stop_after_an_emergency_repeats_the_emergency_advice() -> None:
     reply = invoke(envelope(intent("AMAZON.StopIntent"), emergency_state))
     assert reply["response"]["shouldEndSession"] is True
     text = speech_text(reply)
-    assert text.startswith("Goodbye") and "911" in text
+    assert text.startswith("Goodbye") and "nine one one" in text
 
 
 @pytest.mark.parametrize("name", ["AMAZON.StopIntent", "AMAZON.CancelIntent",
@@ -217,7 +218,7 @@ def test_help_explains_the_current_question_and_keeps_the_state() -> None:
     before = chat.state
     reply = chat.send(intent("AMAZON.HelpIntent"))
     assert_question_turn(reply)
-    assert chat.text == step(before, "help").text
+    assert chat.text == step(before, "help").speech
     assert "yes, no, or I don't know" in chat.text
     assert chat.state == before
 
@@ -249,7 +250,7 @@ def test_repeat_without_a_last_response_asks_the_core() -> None:
     attributes = {STATE_KEY: chat.state}  # no last_speech: e.g. an older version of the skill
     reply = invoke(envelope(intent("AMAZON.RepeatIntent"), attributes))
     assert_question_turn(reply)
-    assert speech_text(reply) == step(chat.state, "repeat").text
+    assert speech_text(reply) == step(chat.state, "repeat").speech
 
 
 def test_go_back_returns_to_the_previous_question() -> None:

@@ -264,7 +264,7 @@ def test_hostile_request(client: Any, case: Case) -> None:
     # ... and the next ordinary request is served normally.
     normal = client.post("/alexa", json=envelope(launch()))
     assert normal.status_code == 200
-    assert _speech(normal.get_json()["response"]) == start().text
+    assert _speech(normal.get_json()["response"]) == start().speech
 
 
 def test_hostile_requests_leave_nothing_of_the_body_in_the_log(
@@ -313,6 +313,6 @@ def test_live_server_survives_hostile_requests(live_skill_server: str) -> None:
         check_reply(status, payload, case.expect)
     status, payload = _live_post(live_skill_server, json.dumps(envelope(launch())).encode(), JSON)
     assert status == 200
-    assert _speech(payload["response"]) == start().text
+    assert _speech(payload["response"]) == start().speech
     with urllib.request.urlopen(f"{live_skill_server}/healthz", timeout=5) as response:
         assert response.status == 200

@@ -29,6 +29,10 @@ SPECIALISTS = ("emergency_department", "primary_care", "physical_therapy", "spin
 PATTERNS = ("cauda_equina_warning", "serious_condition_warning", "nerve_root_irritation",
             "spinal_stenosis_pattern", "inflammatory_pattern", "mechanical_or_degenerative")
 ANSWER_TYPES = ("yes_no", "number")
+# The conversation's own sentences in questionnaire.json "phrases": the code names them, the data words them.
+PHRASES = ("restarted", "starting_again", "going_back", "first_question", "not_understood", "goodbye",
+           "goodbye_after_emergency", "disclaimer_short", "result_offer", "result_offer_emergency", "more_offer",
+           "result_help", "consistent_with")
 MAX_QUESTIONS = 10
 
 
@@ -46,7 +50,7 @@ class Question:
     type: str
     concepts: tuple[str, ...]
     prompt: str
-    reprompt: str
+    short: str  # the question alone, short: what a re-ask or a reprompt says after the expected answers
     help: str
     confirm_label: str
     source: str
@@ -70,8 +74,10 @@ class Rule:
 
 @dataclass(frozen=True)
 class Questionnaire:
-    welcome: str
+    welcome: str  # said before the first question; may hold locale placeholders ({emergency_number})
+    welcome_returning: str  # what a returning user hears instead (the emergency advice only)
     commands_hint: str
+    phrases: Mapping[str, str]  # the conversation's own sentences, by name (see PHRASES)
     concept_types: Mapping[str, str]
     requires_any: Mapping[str, tuple[str, ...]]
     questions: Mapping[str, Question]  # in asking order
@@ -162,7 +168,10 @@ def validate_expression(expr: Any, path: Path, where: str, field_name: str, conc
 
 def questionnaire_from_dict(data: Mapping, path: Path = QUESTIONNAIRE_FILE) -> Questionnaire:
     welcome = _need(path, "top level", data, "welcome", str)
+    welcome_returning = _need(path, "top level", data, "welcome_returning", str)
     hint = _need(path, "top level", data, "commands_hint", str)
+    raw_phrases = _need(path, "top level", data, "phrases", dict)
+    phrases = {name: _need(path, "phrases", raw_phrases, name, str) for name in PHRASES}
     concepts = _need(path, "top level", data, "concepts", dict)
     concept_types: dict[str, str] = {}
     requires_any: dict[str, tuple[str, ...]] = {}
@@ -226,13 +235,14 @@ def questionnaire_from_dict(data: Mapping, path: Path = QUESTIONNAIRE_FILE) -> Q
             raise DataError(path, where, "unit", "must be 'weeks' or 'years' on a number question")
         questions[qid] = Question(
             id=qid, type=qtype, concepts=tuple(qconcepts), red_flag=red_flag, range=rng, unit=unit, ask_if=ask_if,
-            prompt=_need(path, where, raw, "prompt", str), reprompt=_need(path, where, raw, "reprompt", str),
+            prompt=_need(path, where, raw, "prompt", str), short=_need(path, where, raw, "short", str),
             help=_need(path, where, raw, "help", str), confirm_label=_need(path, where, raw, "confirm_label", str),
             source=_need(path, where, raw, "source", str),
         )
     if not questions:
         raise DataError(path, "questions", "-", "there are no questions")
-    return Questionnaire(welcome=welcome, commands_hint=hint, concept_types=concept_types,
+    return Questionnaire(welcome=welcome, welcome_returning=welcome_returning, commands_hint=hint,
+                         phrases=phrases, concept_types=concept_types,
                          requires_any=requires_any, questions=questions, order=tuple(questions))
 
 
@@ -323,7 +333,7 @@ def load_answer_words(path: Path = ANSWER_WORDS_FILE) -> dict:
         if not all(isinstance(s, str) and s for s in items):
             raise DataError(path, key, "-", "must be a list of phrases")
     commands = _need(path, "top level", data, "commands", dict)
-    for name in ("repeat", "help", "back", "start_over", "stop"):
+    for name in ("repeat", "help", "back", "start_over", "stop", "more"):
         _need(path, "commands", commands, name, list)
     for key in ("number_words", "tens_words", "units", "spoken_expectations"):
         _need(path, "top level", data, key, dict)

@@ -11,7 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .knowledge import Knowledge, concepts_in, evaluate
+from .locales import DEFAULT_LOCALE, get_locale
 from .model import PATTERNS, TIERS, Rule, Rules, load_questionnaire, load_rules
+
+# Filled in per locale when the outcome is rendered (see triage.locales), not from the answers.
+LOCALE_PLACEHOLDERS = frozenset(get_locale(DEFAULT_LOCALE).placeholders())
 
 
 @dataclass(frozen=True)
@@ -52,10 +56,19 @@ def current_tier(k: Knowledge, rules: Rules | None = None) -> str:
     return max((f.tier for f in firings), key=TIERS.index, default="self_care")
 
 
+class _Answers(dict):
+    """Answer values for str.format_map; locale placeholders ({emergency_number}) are kept for later."""
+
+    def __missing__(self, key: str) -> str:
+        if key in LOCALE_PLACEHOLDERS:
+            return "{" + key + "}"
+        raise KeyError(key)
+
+
 def _fill(template: str, k: Knowledge) -> str:
-    values = {name: value for name, value in k.values.items() if not isinstance(value, bool)}
+    values = _Answers({name: value for name, value in k.values.items() if not isinstance(value, bool)})
     try:
-        return template.format(**values)
+        return template.format_map(values)
     except (KeyError, IndexError):
         # A reason mentions a number that was not answered; fall back to the plain sentence.
         return template.split(" {", 1)[0] if "{" in template else template
@@ -106,7 +119,7 @@ def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None) ->
         "reasons": reasons,
         "advice": list(rules.advice[tier]),
         "disclaimer": rules.disclaimer,
-        "message": rules.tier_messages[tier].format(specialist_spoken=spoken_specialist),
+        "message": rules.tier_messages[tier].replace("{specialist_spoken}", spoken_specialist),
         "unsure": sorted(c for c in k.dont_know if k.values.get(c) is None),
         "rules_fired": [f.rule.id for f in firings],
         "sources": sorted({f.rule.source for f in at_tier} or {rules.default.source}),

@@ -112,7 +112,7 @@ async function answerUntil(alexa, reply, done, limit = 20) {
 const scenarios = {
   async completeAssessment(alexa) {
     let reply = await alexa.launch();
-    includes(speech(reply), "if this is an emergency, call 911");
+    includes(speech(reply), "If this is an emergency, call nine one one");
     assertQuestion(reply);
     reply = await answerUntil(alexa, reply, ended);
     const text = speech(reply);
@@ -128,7 +128,7 @@ const scenarios = {
     includes(speech(reply), "Welcome to Spine Check");
     reply = await alexa.utter("yes"); // the first question screens for cauda equina syndrome
     assert.ok(ended(reply), "an emergency ends the session");
-    includes(speech(reply), "Call 911");
+    includes(speech(reply), "Call nine one one");
     includes(reply.response.card.content, "911");
   },
 
@@ -137,7 +137,7 @@ const scenarios = {
     const reply = await alexa.utter("ask spine check to check my back");
     assertQuestion(reply);
     const text = speech(reply);
-    includes(text, "call 911"); // the emergency line stays in the short welcome
+    includes(text, "call nine one one"); // the emergency line stays in the short welcome
     assert.ok(!text.includes("You can also say repeat"), `long welcome in a one-shot: ${text}`);
     assert.strictEqual(reprompt(reply), reprompt(launched), "starts at the first question");
     assert.deepStrictEqual(reply.sessionAttributes.triage.answers, []);
