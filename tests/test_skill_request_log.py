@@ -147,7 +147,7 @@ def test_a_handler_error_is_logged_as_error_without_content(log_stream: Any,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     import skill.handlers as handlers
 
-    def broken_step(state: Any, utterance: str) -> Any:
+    def broken_step(state: Any, utterance: str, locale: Any = None) -> Any:
         raise ValueError(f"{utterance} {SECRET_ATTRIBUTE}")
 
     monkeypatch.setattr(handlers, "step", broken_step)
