@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import traceback
+from typing import Any
 
 import flask
 from ask_sdk_core.exceptions import SerializationException
@@ -25,6 +26,30 @@ logger = logging.getLogger(__name__)
 
 # Alexa requests are a few KiB; anything this large is not one.
 MAX_BODY_BYTES = 64 * 1024
+# Real envelopes nest about ten deep and this skill's session attributes five. The ASK SDK's
+# deserializer recurses once per level and hits Python's recursion limit a few hundred levels down,
+# so nesting is bounded before the SDK sees the request.
+MAX_JSON_DEPTH = 64
+
+
+def json_depth(value: Any) -> int:
+    """How deeply ``value`` (parsed JSON) nests containers: 0 for a scalar, 1 for ``[]`` or ``{}``.
+
+    Iterative, so it cannot itself run out of stack on hostile input.
+    """
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _error(status: int, message: str) -> flask.Response:
@@ -78,6 +103,8 @@ def create_app(
             return _error(400, "body is not valid JSON")
         if not isinstance(envelope, dict) or not isinstance(envelope.get("request"), dict):
             return _error(400, "body is not an Alexa request envelope")
+        if json_depth(envelope) > MAX_JSON_DEPTH:
+            return _error(400, f"request nests deeper than {MAX_JSON_DEPTH} levels")
         envelope = normalize_envelope(envelope)  # numeric timestamps, null context, as Alexa sends
         # The SDK's deserializer quietly accepts some wrong shapes here; handlers would then crash.
         if any(not isinstance(envelope.get(key, {}), dict) for key in ("session", "context")):

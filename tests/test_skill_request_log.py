@@ -202,6 +202,17 @@ def test_configure_twice_leaves_one_handler(log_stream: Any) -> None:
     assert len(logging.getLogger().handlers) == 1
 
 
+def test_configure_without_replace_keeps_a_host_s_logging(log_stream: Any) -> None:
+    stream = log_stream("plain")
+    assert configure_logging("json", io.StringIO(), replace=False) is None
+    logging.getLogger("spine_check.test").info("kept")
+    assert "kept" in stream.getvalue()
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    assert configure_logging("json", stream, replace=False) is not None
+
+
 def test_track_outside_a_request_is_harmless() -> None:
     request_log.note_outcome("question")  # no current record: nothing happens, nothing raised
     request_log.finish(200)
@@ -210,7 +221,7 @@ def test_track_outside_a_request_is_harmless() -> None:
 @pytest.mark.parametrize("how", ["option", "environment"])
 def test_served_skill_logs_json_lines(start_skill_server: StartServer, how: str,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """A real gunicorn server: every request line on stderr is one JSON object."""
+    """A real served process: every request line on stderr is one JSON object."""
     if how == "environment":
         monkeypatch.setenv(LOG_FORMAT_ENV, "json")
         server = start_skill_server()
