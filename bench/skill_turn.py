@@ -41,32 +41,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from ask_sdk_core.dispatch_components import AbstractRequestHandler
-from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.skill import CustomSkill
-from ask_sdk_core.skill_builder import SkillBuilder
-from ask_sdk_model import RequestEnvelope, Response
+from ask_sdk_model import RequestEnvelope
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MINIMAL_FACTORY = "bench.skill_turn:build_minimal_skill"
+MINIMAL_FACTORY = "bench.bare_skill:build_skill"
 REAL_FACTORY = "skill:build_skill"
 
 
-class _SpeakAndAsk(AbstractRequestHandler):
-    """Answers every request with one spoken question: the least a real skill can do."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return True
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        return handler_input.response_builder.speak("Does it hurt?").ask("Does it hurt?").response
-
-
 def build_minimal_skill() -> CustomSkill:
-    """The reference point: an ask-sdk-core skill with one handler returning speak + ask."""
-    builder = SkillBuilder()
-    builder.add_request_handler(_SpeakAndAsk())
-    return builder.create()
+    """The reference point: the bare one-handler skill of bench/bare_skill.py (a module of its own,
+    so that its cold start below imports the SDK and nothing of this script)."""
+    from bench.bare_skill import build_skill  # here: main() puts the repository on sys.path first
+
+    return build_skill()
 
 
 def real_skill_factory() -> Callable[[], CustomSkill] | None:

@@ -5,7 +5,9 @@ state of the conversation. All through the real skill and real ask-sdk objects."
 from __future__ import annotations
 
 import copy
+import importlib
 import json
+import sys
 from typing import Any, Callable
 
 import pytest
@@ -301,9 +303,11 @@ def test_captured_envelopes_are_answered_over_http(web_client: Any, name: str) -
 
 
 @pytest.mark.parametrize("name", sorted(ENVELOPE_ROWS))
-def test_captured_envelopes_are_answered_by_the_lambda_entry(name: str) -> None:
-    from skill.lambda_function import lambda_handler
-
+def test_captured_envelopes_are_answered_by_the_lambda_entry(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPINE_CHECK_SKILL_ID", SKILL_ID)  # as deployed: the skill ID is checked
+    monkeypatch.delitem(sys.modules, "skill.lambda_function", raising=False)
+    lambda_handler = importlib.import_module("skill.lambda_function").lambda_handler
     reply = lambda_handler(copy.deepcopy(ENVELOPE_ROWS[name]), None)
     assert speech_text(reply) == start().speech
     assert reply["response"]["shouldEndSession"] is False
