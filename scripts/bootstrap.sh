@@ -4,7 +4,7 @@
 #
 #   bash scripts/bootstrap.sh              # what `bash run.sh` needs: requirements.txt (offline voice)
 #   bash scripts/bootstrap.sh --skill      # adds the Alexa skill's web runtime (requirements-skill.txt)
-#   bash scripts/bootstrap.sh --dev        # everything plus test and lint tools (requirements-dev.txt)
+#   bash scripts/bootstrap.sh --dev        # everything plus test and lint tools (requirements-dev.txt, sox)
 #   bash scripts/bootstrap.sh --with-node  # adds the npm test client virtual-alexa (skipped without npm)
 #
 # Python 3.11 or later is required; set PYTHON=/path/to/python3.x to choose the interpreter.
@@ -58,8 +58,12 @@ fi
 missing_debs=()
 command -v espeak-ng >/dev/null 2>&1 || missing_debs+=(espeak-ng)
 ldconfig -p 2>/dev/null | grep -q libportaudio.so.2 || missing_debs+=(libportaudio2)
+# soundfile's wheel carries its own libsndfile on common platforms; elsewhere it loads Debian's.
+ldconfig -p 2>/dev/null | grep -q libsndfile.so.1 || missing_debs+=(libsndfile1)
 # The README's curl dialogue is run by the tests.
 [ "$level" = dev ] && ! command -v curl >/dev/null 2>&1 && missing_debs+=(curl)
+# The tests write WAV files in every format a recorder might with sox.
+[ "$level" = dev ] && ! command -v sox >/dev/null 2>&1 && missing_debs+=(sox)
 if [ "${#missing_debs[@]}" -gt 0 ]; then
   say "installing Debian packages: ${missing_debs[*]}"
   sudo_cmd=()
