@@ -21,6 +21,8 @@ from ask_sdk_runtime.exceptions import DispatchException
 
 from interaction_model.generate import (
     DONT_KNOW_INTENT,
+    HEDGED_NO_INTENT,
+    HEDGED_YES_INTENT,
     NUMBER_INTENT,
     NUMBER_SLOT,
     START_INTENT,
@@ -144,6 +146,17 @@ class YesHandler(_IntentHandler):
 class NoHandler(_IntentHandler):
     intent_name = "AMAZON.NoIntent"
     utterance = "no"
+
+
+class HedgedYesHandler(_IntentHandler):
+    """"Probably", "I think so": the core reads it back, or takes it as "I don't know" on a red flag."""
+    intent_name = HEDGED_YES_INTENT
+    utterance = "probably"
+
+
+class HedgedNoHandler(_IntentHandler):
+    intent_name = HEDGED_NO_INTENT
+    utterance = "probably not"
 
 
 class AnswerNumberHandler(_IntentHandler):
@@ -282,6 +295,8 @@ REQUEST_HANDLERS: tuple[AbstractRequestHandler, ...] = (
     StartAssessmentHandler(),
     YesHandler(),
     NoHandler(),
+    HedgedYesHandler(),
+    HedgedNoHandler(),
     AnswerNumberHandler(),
     DontKnowHandler(),
     HelpHandler(),

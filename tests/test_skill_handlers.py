@@ -342,7 +342,7 @@ def test_duration_unit_slot_reaches_the_core_whole() -> None:
 
 def test_unknown_unit_words_are_ignored() -> None:
     chat = _at_number_question("duration_weeks")
-    chat.send(number("3", unit="fortnights"))
+    chat.send(number("3", unit="decades"))
     assert chat.state["answers"][-1] == ["duration_weeks", 3]
 
 
