@@ -113,7 +113,10 @@ def _question_words(question_id: str | None) -> dict[str, Any]:
 
 
 def _strip_edges(tokens: list[str], before: list[str], after: list[str]) -> list[str]:
-    """Drop filler phrases ('um', 'about', 'please') from both ends, repeatedly."""
+    """Drop filler phrases ('um', 'about', 'please') from both ends, repeatedly, longest first (so
+    "right now" goes whole, not as "now" leaving "right")."""
+    before = sorted(before, key=lambda p: -len(p.split()))
+    after = sorted(after, key=lambda p: -len(p.split()))
     changed = True
     while changed and tokens:
         changed = False
@@ -204,17 +207,29 @@ def _combine(readings: frozenset[tuple[frozenset[str], bool, bool]]) -> YesNoRea
     return _NOT_UNDERSTOOD  # fillers only: "okay", "um"
 
 
-def _rest_after_answer(answer: bool, rest: tuple[str, ...]) -> YesNoReading | None:
+def _rest_after_answer(answer: bool, rest: tuple[str, ...], question_id: str | None) -> YesNoReading | None:
     """The words after a leading clear yes/no: None if they contradict it, else the answer (hedged if
     they carry doubt: "no, I think it's fine")."""
     vocab = _vocab()
-    if _contains(rest, vocab["contradiction"]):
-        return None
     opposite = vocab["no_markers"] if answer else vocab["yes_markers"]
     if _contains(rest, opposite) or (answer and any(t.endswith("n't") for t in rest)):
         return None
+    against = ("no", "hedged_no") if answer else ("yes", "hedged_yes")
+    for start in range(len(rest)):  # a whole phrase of the other answer: "yes, the right one" (one leg)
+        for end in range(start + 1, min(len(rest), start + _MAX_PHRASE_WORDS) + 1):
+            if set(_labels(" ".join(rest[start:end]), question_id)) & set(against):
+                return None
     doubt = [p.split() for p in vocab["hedge"] | vocab["dont_know"]]
     return YesNoReading(answer=answer, hedged=_contains(rest, doubt))
+
+
+def _starts_clearly(tokens: tuple[str, ...]) -> bool:
+    """Begins, after fillers, with a word that is nothing but an answer ("yes", "nope"), unlike "I have"
+    in "I have a headache"."""
+    vocab = _vocab()
+    body = tuple(_strip_edges(list(tokens) + ["."], vocab["fillers_before"], []))[:-1]
+    return bool(_match_any(body, 0, vocab["yes_markers"] + vocab["no_markers"])) or (
+        len(body) == 1 and (body[0] in vocab["yes"] or body[0] in vocab["no"]))
 
 
 @lru_cache(maxsize=4096)
@@ -225,12 +240,17 @@ def _read_yes_no(t: str, question_id: str | None) -> YesNoReading:
     whole = _combine(_readings(tokens, question_id))
     if whole is not None:
         return whole
-    # A leading clear answer followed by other words: the longest prefix that reads as an answer.
+    # A leading clear answer followed by other words: the longest prefix that reads as an answer, then
+    # the shortest one with that meaning, so every word after the answer itself is checked.
     for end in range(len(tokens) - 1, 0, -1):
         prefix = _combine(_readings(tokens[:end], question_id))
         if prefix is None or prefix.answer is None:
             continue
-        after = _rest_after_answer(prefix.answer, tokens[end:])
+        shortest = next(size for size in range(1, end + 1)
+                        if (_combine(_readings(tokens[:size], question_id)) or _NOT_UNDERSTOOD).answer == prefix.answer)
+        if not _starts_clearly(tokens[:shortest]) or _contains(tokens, _vocab()["contradiction"]):
+            return _NOT_UNDERSTOOD  # "I have a headache"; "no, a bit" (every word looked at, fillers too)
+        after = _rest_after_answer(prefix.answer, tokens[shortest:], question_id)
         if after is None:
             return _NOT_UNDERSTOOD
         return YesNoReading(answer=prefix.answer, hedged=prefix.hedged or after.hedged)
@@ -277,6 +297,8 @@ def _parse_command(t: str) -> str | None:
     vocab = _vocab()
     if t in vocab["commands"]:
         return vocab["commands"][t]
+    if any(t in vocab[kind] for kind in ("yes", "no", "hedged_yes", "hedged_no", "dont_know")):
+        return None  # "uh huh" is a yes, not "huh"
     stripped = " ".join(_strip_edges(t.split(), vocab["fillers_before"], vocab["fillers_after"]))
     return vocab["commands"].get(stripped)
 
@@ -471,15 +493,15 @@ def _read_number(t: str, unit: str | None, question_id: str | None) -> NumberRea
         return NumberReading(problem="not_number")
     vocab = _vocab()
     tokens = tuple(t.split())
-    reading = _number_from_tokens(tokens, unit)
-    if reading.value is not None or reading.problem == "wrong_unit":
-        return reading
     own = _question_words(question_id)
     stripped = " ".join(_strip_edges(list(tokens), vocab["number_before"], vocab["number_after"]))
     if unit == "weeks" and (t in vocab["zero_duration"] or stripped in vocab["zero_duration"]):
-        return NumberReading(0)  # "yesterday", "this week"
+        return NumberReading(0)  # "yesterday", "less than a week"
     if t in own["zero"] or stripped in own["zero"]:
         return NumberReading(0)  # "not yet" to weeks of treatment
+    reading = _number_from_tokens(tokens, unit)
+    if reading.value is not None or reading.problem == "wrong_unit":
+        return reading
     # A leading yes or no before the number: "no, it's been about three weeks".
     for end in range(1, min(len(tokens), _MAX_PHRASE_WORDS)):
         lead = _combine(_readings(tokens[:end], question_id))
