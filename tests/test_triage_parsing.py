@@ -6,12 +6,18 @@ data/answer_words.json (so removing a word, or truncating a unit conversion, fai
 """
 import json
 import math
+import sys
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
-from natural_answers import ISSUE_ROWS, VAGUE, meaning
 
-from triage import load_answer_words, load_questionnaire
+if __name__ == "__main__":  # run as a script to pin the answer words: the repository's core comes first
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from natural_answers import ISSUE_ROWS, VAGUE, meaning  # noqa: E402
+
+from triage import load_answer_words, load_questionnaire  # noqa: E402
 from triage.parsing import interpret, is_dont_know, normalize, parse_command, parse_number, parse_yes_no, read_number
 
 WORDS = load_answer_words()
@@ -321,6 +327,28 @@ def test_every_answer_word_parses(group, text, qid, expected):
     assert _meaning_with_range(text, qid) == expected
 
 
+GOLDEN_FILE = Path(__file__).with_name("answer_words_golden.json")
+
+
+def _golden():
+    if not GOLDEN_FILE.exists():
+        return []
+    return [tuple(row[:2]) + (tuple(row[2]),) for row in json.loads(GOLDEN_FILE.read_text(encoding="utf-8"))]
+
+
+@pytest.mark.parametrize("text,qid,expected", _golden(), ids=[f"{q}:{t}" for t, q, _ in _golden()])
+def test_every_pinned_answer_word_still_parses(text, qid, expected):
+    """The rows above, pinned: removing a word from answer_words.json fails here, not only in review."""
+    assert _meaning_with_range(text, qid) == expected
+
+
+def test_every_answer_word_is_pinned():
+    """A word added to the data is pinned too: python tests/test_triage_parsing.py rewrites the file."""
+    pinned = set(_golden())
+    missing = [(t, q, e) for _, t, q, e in DATA_ROWS if (t, q, e) not in pinned]
+    assert not missing, f"not pinned (run python tests/test_triage_parsing.py): {missing[:5]}"
+
+
 def test_every_word_list_in_the_data_has_rows():
     """A new list of words in answer_words.json needs its rows above."""
     covered = {group.split()[0] for group, *_ in DATA_ROWS}
@@ -377,3 +405,10 @@ def test_commands(text, expected):
 def test_answer_words_file_is_plain_json():
     from triage.model import ANSWER_WORDS_FILE
     assert json.loads(ANSWER_WORDS_FILE.read_text(encoding="utf-8")) == WORDS
+
+
+if __name__ == "__main__":  # pin the current answer words (after reviewing that each row is right)
+    rows = sorted({(t, q, tuple(e)) for _, t, q, e in _data_rows()}, key=lambda row: (row[1], row[0], repr(row[2])))
+    lines = [json.dumps([t, q, list(e)], ensure_ascii=False) for t, q, e in rows]
+    GOLDEN_FILE.write_text("[\n" + ",\n".join(lines) + "\n]\n", encoding="utf-8")
+    print(f"pinned {len(rows)} rows in {GOLDEN_FILE}")

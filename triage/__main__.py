@@ -10,7 +10,7 @@ from .conversation import start, step
 from .model import load_questionnaire, load_rules
 from .text_mode import run
 
-USAGE = "usage: python -m triage [text | assess | questions | rules-table]"
+USAGE = "usage: python -m triage [text | assess | questions | rules-table | parse --expect yes_no|number ... TEXT]"
 
 
 class InputError(ValueError):
@@ -117,6 +117,9 @@ def main(argv: list[str], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
     if command == "rules-table" and len(argv) == 1:
         stdout.write(rules_table())
         return 0
+    if command == "parse":
+        from .parse_cli import main as parse_main
+        return parse_main(argv[1:], stdout, stderr)
     if command == "assess" and len(argv) == 1:
         try:
             try:
