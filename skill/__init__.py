@@ -19,9 +19,11 @@ __all__ = ["build_skill"]
 def build_skill() -> CustomSkill:
     """The skill with every handler registered; built once per process (it holds no state)."""
     # Imported here so that `python -m skill serve --help` and its refusals stay instant.
-    from skill.handlers import EXCEPTION_HANDLERS, REQUEST_HANDLERS
+    from skill.handlers import EXCEPTION_HANDLERS, REQUEST_HANDLERS, REQUEST_INTERCEPTORS
 
     builder = SkillBuilder()
+    for interceptor in REQUEST_INTERCEPTORS:
+        builder.add_global_request_interceptor(interceptor)
     for handler in REQUEST_HANDLERS:
         builder.add_request_handler(handler)
     for exception_handler in EXCEPTION_HANDLERS:

@@ -22,22 +22,12 @@ from typing import Any, TextIO
 from .parsing import is_dont_know, parse_command, read_number, read_yes_no
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that writes to the streams main() was given (tests pass their own)."""
-
-    def __init__(self, stderr: TextIO, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._stderr = stderr
-
-    def _print_message(self, message: str, file: Any = None) -> None:
-        if message:
-            self._stderr.write(message)
-
-
-def build_parser(stderr: TextIO) -> argparse.ArgumentParser:
-    parser = _Parser(stderr, prog="python -m triage parse",
-                     description="Print what one reply means, as one JSON object "
-                                 '{"answer": true|false|int|null, "command": NAME|null, "dont_know": bool}.')
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    """The `parse` subcommand of `python -m triage` (commands: the subparsers action)."""
+    parser = commands.add_parser(
+        "parse", help="print what one reply means, as one JSON object",
+        description='Print what one reply means, as one JSON object '
+                    '{"answer": true|false|int|null, "command": NAME|null, "dont_know": bool}.')
     parser.add_argument("--expect", required=True, choices=("yes_no", "number"), help="the kind of answer wanted")
     parser.add_argument("--range", nargs=2, type=int, metavar=("LO", "HI"),
                         help="accept only numbers from LO to HI (number only)")
@@ -65,18 +55,12 @@ def meaning(text: str, expect: str, number_range: tuple[int, int] | None, unit: 
     return {**result, "answer": number.value}
 
 
-def main(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
-    parser = build_parser(stderr)
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse: 0 after --help, 2 on bad arguments
-        return int(exc.code or 0)
+def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Print the JSON object for parsed arguments; 2 for arguments that do not fit together."""
     if args.expect == "yes_no" and (args.range is not None or args.unit is not None):
-        parser.print_usage(stderr)
         stderr.write("python -m triage parse: error: --range and --unit apply to --expect number only\n")
         return 2
     if args.range is not None and args.range[0] > args.range[1]:
-        parser.print_usage(stderr)
         stderr.write("python -m triage parse: error: --range LO HI needs LO <= HI\n")
         return 2
     text = " ".join(args.text)
