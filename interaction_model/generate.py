@@ -12,7 +12,6 @@ what this module generates, for every locale.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -202,6 +201,8 @@ def build_models() -> dict[str, dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse  # here: the skill imports this module's names, and argparse costs its cold start
+
     parser = argparse.ArgumentParser(prog="python -m interaction_model.generate",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
