@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from triage.locales import DEFAULT_LOCALE, supported_locales
 from triage.vocabulary import (
     command_phrases,
     dont_know_phrases,
@@ -30,9 +31,9 @@ from triage.vocabulary import (
 from triage.vocabulary import unit_words as core_unit_words
 
 MODEL_DIR = Path(__file__).resolve().parent
-# The English locales the skill is published in; each gets its own model file and manifest entry.
-LOCALES = ("en-US", "en-CA", "en-GB", "en-AU", "en-IN")
-DEFAULT_LOCALE = "en-US"
+# The locales the skill is published in, from the core's locale data (triage/data/locales.json);
+# each gets its own model file and manifest entry.
+LOCALES = supported_locales()
 MODEL_PATH = MODEL_DIR / f"{DEFAULT_LOCALE}.json"
 INVOCATION_NAME = "spine check"
 
