@@ -59,12 +59,27 @@ CARD_TITLE = "Spine Check result"
 APOLOGY = "Sorry, something went wrong on my side. Please say your answer again, or say start over."
 ALREADY_STARTED = "We are in the middle of the check; to begin again, say start over."
 
-_UNITS = frozenset(unit_words())
-MODEL_INTENTS = frozenset(
-    intent["name"] for intent in build_model()["interactionModel"]["languageModel"]["intents"])
-# Custom slot types: Alexa resolves their values against the model's list and reports whether
-# the value matched. Built-in types (AMAZON.NUMBER) carry no resolution.
-CUSTOM_SLOTS = frozenset({UNIT_SLOT})
+_LANGUAGE_MODEL = build_model()["interactionModel"]["languageModel"]
+MODEL_INTENTS = frozenset(intent["name"] for intent in _LANGUAGE_MODEL["intents"])
+
+
+def _custom_slot_words(language_model: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """Each slot of a custom type -> every word its type lists (values and synonyms), lower case.
+    Alexa resolves such a slot against that list and says whether it matched; built-in types
+    (AMAZON.NUMBER) carry no resolution."""
+    types = {
+        slot_type["name"]: frozenset(
+            word.lower() for value in slot_type["values"]
+            for word in (value["name"]["value"], *value["name"].get("synonyms", [])))
+        for slot_type in language_model.get("types", [])
+    }
+    return {slot["name"]: types[slot["type"]] for intent in language_model["intents"]
+            for slot in intent.get("slots", []) if slot["type"] in types}
+
+
+CUSTOM_SLOT_WORDS = _custom_slot_words(_LANGUAGE_MODEL)
+# The duration words, from the core's unit words through the model's DurationUnit type.
+_UNITS = CUSTOM_SLOT_WORDS.get(UNIT_SLOT, frozenset(unit_words()))
 # What a reply that Alexa heard but could not resolve becomes: the core's "not understood" re-ask.
 NOT_UNDERSTOOD = ""
 
@@ -121,6 +136,16 @@ def _slot_text(handler_input: HandlerInput, slot_name: str) -> str:
     """A slot's value as heard, or "" when it is missing or not a string."""
     value = getattr(_slot(handler_input, slot_name), "value", None)
     return value if isinstance(value, str) else ""
+
+
+def has_unresolved_custom_slot(handler_input: HandlerInput) -> bool:
+    """True if any custom slot of the request holds a value Alexa did not resolve to its list."""
+    for slot_name, words in CUSTOM_SLOT_WORDS.items():
+        try:
+            resolved_slot_value(handler_input, slot_name, words)
+        except UnresolvedSlot:
+            return True
+    return False
 
 
 class UnresolvedSlot(Exception):
@@ -186,8 +211,10 @@ class _IntentHandler(AbstractRequestHandler):
         return self.utterance
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return respond(handler_input, step(_state(handler_input), self.reply(handler_input),
-                                           request_locale(handler_input)))
+        # A custom slot value Alexa could not match is re-asked, whatever the intent: never
+        # dropped, never guessed.
+        reply = NOT_UNDERSTOOD if has_unresolved_custom_slot(handler_input) else self.reply(handler_input)
+        return respond(handler_input, step(_state(handler_input), reply, request_locale(handler_input)))
 
 
 class LaunchRequestHandler(AbstractRequestHandler):

@@ -221,6 +221,29 @@ def test_duration_unit_resolution(number: str, unit: dict[str, Any], expected: i
         assert chat.state["answers"][-1] == ["duration_weeks", expected]
 
 
+def test_every_custom_slot_is_checked_whatever_the_intent() -> None:
+    """The resolution check is not the number handler's alone: any intent carrying a custom slot
+    Alexa could not match is re-asked (here "I don't know" with an unmatched unit), not acted on."""
+    chat = reached("duration_weeks")
+    before = chat.state
+    request = intent("DontKnowIntent")
+    request["intent"]["slots"] = {"unit": unit_slot("hours", "ER_SUCCESS_NO_MATCH")}
+    chat.send(request)
+    assert chat.text.startswith(NOT_UNDERSTOOD) and chat.state == before
+    request["intent"]["slots"] = {"unit": unit_slot("weeks", "ER_SUCCESS_MATCH", "weeks")}
+    chat.send(request)
+    assert chat.state["answers"][-1] == ["duration_weeks", "unknown"]
+
+
+def test_custom_slot_words_come_from_the_model_s_types() -> None:
+    from skill.handlers import CUSTOM_SLOT_WORDS
+
+    from interaction_model.generate import unit_words
+
+    assert set(CUSTOM_SLOT_WORDS) == {"unit"}
+    assert set(unit_words()) <= CUSTOM_SLOT_WORDS["unit"]
+
+
 # --- §4 envelopes as other projects captured them ------------------------------------------------
 
 def _launch_envelope() -> dict[str, Any]:
