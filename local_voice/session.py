@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Protocol, TextIO
 
+from local_voice.audio import NO_SPEECH_NOTICE, Utterance
 from local_voice.listeners import AudioSource, EndOfInput, Heard, Listener, normalize_phrase
 from local_voice.speakers import Speaker, clamp_rate
 
@@ -108,6 +109,20 @@ def confirmation_phrases() -> tuple[str, ...]:
     return question_phrases("yes_no")
 
 
+def recognize_utterance(listener: Listener, utterance: Utterance, phrases: tuple[str, ...],
+                        config: SessionConfig | None = None) -> Heard:
+    """Audio to heard: the one step that both the session and ``python -m local_voice hear`` use.
+
+    It depends only on its arguments (one utterance, one grammar), so the same audio is heard the
+    same way wherever and in whatever order it comes.
+    """
+    config = config or SessionConfig()
+    heard = listener.recognize(utterance.samples, phrases)
+    if heard.text is not None and heard.confidence <= config.accept_below:
+        heard = Heard(None, heard.confidence, heard.decode_ms, heard.engine)
+    return heard
+
+
 def rate_command(text: str | None) -> str | None:
     """'slower' or 'faster' when the text is one of the rate phrases."""
     for name, group in RATE_PHRASES.items():
@@ -146,6 +161,7 @@ class VoiceSession:
         self._parse_yes_no = parse_yes_no
         self._parse_command = parse_command
         self._silences = 0
+        self._noticed: set[str] = set()  # audio-quality notices are said once per session
         self.heard_log: list[Heard] = []
 
     # -- output -------------------------------------------------------------------------------
@@ -174,9 +190,11 @@ class VoiceSession:
         if utterance is None:
             self.out.write("You (heard): (silence)\n")
             return None
-        heard = self.listener.recognize(utterance.samples, phrases)
-        if heard.text is not None and heard.confidence <= self.config.accept_below:
-            heard = Heard(None, heard.confidence, heard.decode_ms, heard.engine)
+        for notice in utterance.notices:
+            if notice not in self._noticed:
+                self._noticed.add(notice)
+                self.say(notice)
+        heard = recognize_utterance(self.listener, utterance, phrases, self.config)
         self.heard_log.append(heard)
         self.out.write(f"You (heard): {heard.text if heard.text is not None else '(not understood)'}\n")
         self.out.flush()
@@ -215,7 +233,7 @@ class VoiceSession:
     def _on_silence(self, turn: Turn, phrases: tuple[str, ...]) -> Turn:
         self._silences += 1
         if self._silences <= self.config.silent_reprompts:
-            self.say(self._reprompt(turn))
+            self.say(f"{NO_SPEECH_NOTICE} {self._reprompt(turn)}")
             return turn
         self._silences = 0
         self.say(PAUSED)
@@ -242,7 +260,9 @@ class VoiceSession:
             step = self.config.rate_step if rate == "faster" else -self.config.rate_step
             self.speaker.rate = clamp_rate(self.speaker.rate + step)
             okay = f"Okay, {'faster' if rate == 'faster' else 'more slowly'}."
-            self.say(f"{okay} {turn.text}", f"{okay} {turn.speech or turn.text}")
+            # The current question alone, as "repeat" gives it: not the first turn's whole welcome.
+            again = self._core.step(turn.state, "repeat")
+            self.say(f"{okay} {again.text}", f"{okay} {again.speech or again.text}")
             return turn
         if turn.red_flag and turn.expects == "yes_no" and turn.question_id is not None:
             answer = self._parse_yes_no(heard.text)

@@ -51,6 +51,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509 import verification as x509_verification
 
+# Shared with the Lambda entry, which must not import cryptography; re-exported for callers here.
+from skill.request_checks import VerificationError as VerificationError
+from skill.request_checks import application_id_of as application_id_of
+from skill.request_checks import check_application_id as check_application_id
+
 logger = logging.getLogger(__name__)
 
 CERT_URL_HEADER = "SignatureCertChainUrl"
@@ -81,15 +86,6 @@ CA_BUNDLE_ENV = "SSL_CERT_FILE"
 
 Fetcher = Callable[[str], bytes]
 Clock = Callable[[], datetime]
-
-
-class VerificationError(Exception):
-    """A request failed verification; ``status_code`` is the HTTP status to answer with."""
-
-    def __init__(self, status_code: int, message: str) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.message = message
 
 
 class TrustStoreError(RuntimeError):
@@ -269,27 +265,6 @@ def _parse_timestamp(value: Any) -> datetime:
     if parsed.tzinfo is None:
         raise VerificationError(400, "request timestamp has no time zone")
     return parsed
-
-
-def application_id_of(envelope: Mapping[str, Any]) -> str | None:
-    """The application ID of a request envelope: context first, then session (older requests)."""
-    for outer, inner in (("context", "System"), ("session", None)):
-        node: Any = envelope.get(outer)
-        if inner is not None and isinstance(node, dict):
-            node = node.get(inner)
-        if isinstance(node, dict):
-            application = node.get("application")
-            if isinstance(application, dict):
-                app_id = application.get("applicationId")
-                if isinstance(app_id, str):
-                    return app_id
-    return None
-
-
-def check_application_id(envelope: Mapping[str, Any], skill_id: str) -> None:
-    """Refuse a request addressed to another skill."""
-    if application_id_of(envelope) != skill_id:
-        raise VerificationError(400, "request is not for this skill")
 
 
 @dataclass(frozen=True)

@@ -440,9 +440,14 @@ def test_real_skill_answers_odd_requests_without_5xx(name: str) -> None:
 
 
 @needs_real_skill
-def test_lambda_handler_matches_the_web_endpoint() -> None:
+def test_lambda_handler_matches_the_web_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
     from skill import build_skill
-    from skill.lambda_function import lambda_handler
+
+    # The Lambda entry reads its configuration at import: a fresh copy in local-test mode.
+    monkeypatch.delenv("SPINE_CHECK_SKILL_ID", raising=False)
+    monkeypatch.setenv("SPINE_CHECK_LOCAL_TEST", "1")
+    monkeypatch.delitem(sys.modules, "skill.lambda_function", raising=False)
+    lambda_handler = importlib.import_module("skill.lambda_function").lambda_handler
 
     event = envelope()
     via_lambda = lambda_handler(event, None)
