@@ -5,7 +5,9 @@
     python -m local_voice hear --expect yes_no|number|command [--range LO HI] FILE.wav ...
 
 Without a microphone (and without --listen-from) it falls back to the core's text mode with a
-one-line explanation. ``hear`` prints one JSON line per file: file, heard, answer, engine, decode_ms.
+one-line explanation. ``hear`` prints one JSON line per file: file, heard, answer, confidence,
+action ("take" | "confirm" | "reask": what the session would do with that audio), engine,
+decode_ms.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from local_voice.listeners import (
     choose_listener,
     microphone_problem,
 )
-from local_voice.session import VoiceSession, question_phrases, rate_command
+from local_voice.session import VoiceSession, decide, question_phrases, rate_command
 from local_voice.speakers import DEFAULT_RATE, make_speaker
 
 log = logging.getLogger("local_voice")
@@ -59,6 +61,7 @@ def build_hear_parser() -> argparse.ArgumentParser:
     parser.add_argument("--expect", required=True, choices=("yes_no", "number", "command"))
     parser.add_argument("--range", nargs=2, type=int, metavar=("LO", "HI"), default=(0, 10), help="number range (default 0 10)")
     parser.add_argument("--unit", choices=("weeks", "years"), help="number unit, as in the questionnaire")
+    parser.add_argument("--red-flag", action="store_true", help="decide as for a warning-sign question (answers always confirmed)")
     _add_engine_options(parser)
     parser.add_argument("files", nargs="+", metavar="FILE.wav")
     return parser
@@ -110,6 +113,8 @@ def hear_main(argv: Sequence[str], out: TextIO) -> int:
             "file": name,
             "heard": heard.text,
             "answer": answer_for(args.expect, heard.text, args.unit),
+            "confidence": round(heard.confidence, 4),
+            "action": decide(heard.text, heard.confidence, args.red_flag),
             "engine": heard.engine,
             "decode_ms": round(heard.decode_ms, 1),
         }
