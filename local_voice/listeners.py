@@ -126,6 +126,37 @@ def acoustic_scores(words: list[tuple[str, int, int, float]], phones: list[tuple
     return AcousticScores((answer - loop) / frames * 1e4, answer / frames * 1e4)
 
 
+def jsgf_alternatives(phrases: Sequence[str]) -> str:
+    """A JSGF expression matching exactly ``phrases``, with shared leading words factored out.
+
+    A flat list of 600 age phrases ("about seventy", "i'm seventy", "seventy years old", ...) makes
+    the decoder start hundreds of copies of the same first words; as a prefix tree each first word
+    is entered once: ``about ( seventy [ seven | ... ] | ... ) | ...``.
+    """
+    tree: dict[str, Any] = {}
+    for phrase in phrases:
+        node = tree
+        for word in phrase.split():
+            node = node.setdefault(word, {})
+        node[""] = {}  # end of a phrase
+
+    def expression(node: dict[str, Any]) -> str:
+        alternatives = []
+        for word, child in node.items():
+            if word == "":
+                continue
+            rest = {w: c for w, c in child.items() if w != ""}
+            if not rest:
+                alternatives.append(word)
+            elif "" in child:
+                alternatives.append(f"{word} [ {expression(rest)} ]")
+            else:
+                alternatives.append(f"{word} ( {expression(rest)} )")
+        return " | ".join(alternatives)
+
+    return expression(tree)
+
+
 class PocketsphinxListener:
     """pocketsphinx 5 with one JSGF search per distinct phrase list (built once, then cached).
 
@@ -201,12 +232,12 @@ class PocketsphinxListener:
             grammar = (
                 "#JSGF V1.0;\ngrammar spine;\n"
                 f"public <utt> = /{self._answer_weight}/ <answer> | /{self._garbage_weight}/ <garbage>;\n"
-                f"<answer> = {' | '.join(usable)};\n"
+                f"<answer> = {jsgf_alternatives(usable)};\n"
                 f"<garbage> = <g>{' [<g>]' * (self._garbage_slots - 1)};\n"
                 f"<g> = {' | '.join(garbage)};\n"
             )
         else:
-            grammar = f"#JSGF V1.0;\ngrammar spine;\npublic <utt> = {' | '.join(usable)};\n"
+            grammar = f"#JSGF V1.0;\ngrammar spine;\npublic <utt> = {jsgf_alternatives(usable)};\n"
         self._decoder.add_jsgf_string(name, grammar)
         self._searches[key] = name
         return name

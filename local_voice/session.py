@@ -91,8 +91,18 @@ def decide(text: str | None, confidence: float, red_flag: bool = False, config: 
 # path for noise to match, and the benchmark shows the full lists cost accuracy and speed.
 COMPACT_PER_GROUP = 4
 COMPACT_COMMANDS_PER_GROUP = 2  # commands are heard at every question, so each one costs everywhere
-# Bare numbers, plus the unit words that change the value ("three months" is 13 weeks).
-COMPACT_NUMBER_FRAMES = {None: ("{n}",), "weeks": ("{n}", "{n} weeks", "{n} months", "{n} years", "{n} days"), "years": ("{n}",)}
+# Number frames: the first few of the core's frames common to every number question ("{n}",
+# "about {n}"), plus every frame specific to the question's unit ("i'm {n}", "{n} months", "a {n}").
+COMPACT_COMMON_NUMBER_FRAMES = 2
+
+
+def compact_number_frames(unit: str | None) -> list[str]:
+    """Sentence frames around a number for the compact grammar, from ``triage.vocabulary``."""
+    from triage import vocabulary as v
+
+    frames = v.number_carriers(unit)
+    common = [f for f in frames if all(f in v.number_carriers(u) for u in (None, "weeks", "years"))]
+    return common[:COMPACT_COMMON_NUMBER_FRAMES] + [f for f in frames if f not in common]
 
 
 def _compact_phrases(expects: str, number_range: tuple[int, int] | None, unit: str | None) -> list[str]:
@@ -106,7 +116,7 @@ def _compact_phrases(expects: str, number_range: tuple[int, int] | None, unit: s
     elif expects == "number":
         lo, hi = number_range or (0, 10)
         for n in range(max(lo, 0), min(hi, v.GRAMMAR_NUMBER_CAP) + 1):
-            phrases += [frame.format(n=v.number_to_words(n)) for frame in COMPACT_NUMBER_FRAMES.get(unit, ("{n}",))]
+            phrases += [frame.format(n=v.number_to_words(n)) for frame in compact_number_frames(unit)]
     phrases += v.dont_know_phrases()[:k]
     for group in v.command_phrases().values():
         phrases += group[:COMPACT_COMMANDS_PER_GROUP]
