@@ -84,7 +84,7 @@ class EngineUnavailable(RuntimeError):
 #   frames (a likelihood ratio against "any sound at all"; near 0 when the grammar explains the
 #   audio as well as any phone string does, very negative for words outside the grammar);
 # - ``grammar_fit``: answer-path acoustic score against the best senone of each frame.
-CONFIDENCE_MODEL = {"bias": 4.4682, "phone_loop_ratio": 0.04901, "grammar_fit": 0.10124}
+CONFIDENCE_MODEL = {"bias": 5.1887, "phone_loop_ratio": 0.03253, "grammar_fit": 0.12216}
 
 
 def answer_confidence(phone_loop_ratio: float, grammar_fit: float, model: dict[str, float] | None = None) -> float:
@@ -350,6 +350,13 @@ class VoskListener:
         allowed = {normalize_phrase(p) for p in phrases}
         words = result.get("result", [])
         unknown = self.unknown_word is not None and self.unknown_word in raw.split()
+        if text not in allowed:
+            # A Vosk grammar lets the decoder repeat a phrase ("no no"; the Korean model often
+            # hears a short copy of the word before it): a phrase said twice is that phrase.
+            words_in = text.split()
+            half = len(words_in) // 2
+            if len(words_in) % 2 == 0 and words_in[:half] == words_in[half:]:
+                text = " ".join(words_in[:half])
         if not text or unknown or text not in allowed:
             return Heard(None, 0.0, decode_ms, self.name)
         confidence = min((float(w.get("conf", 1.0)) for w in words), default=1.0)

@@ -71,7 +71,7 @@ def decide(text: str | None, confidence: float, red_flag: bool = False, config: 
 
     Red-flag answers (yes, no or "I don't know") and the commands that end or restart the
     assessment are never taken unread: at best they are confirmed. Other commands (repeat, help,
-    go back, slower, faster) cost nothing to obey, so they are taken from ``confirm_at``.
+    go back, slower, faster) follow the same thresholds as answers.
     """
     from triage.parsing import parse_command
 
@@ -80,7 +80,7 @@ def decide(text: str | None, confidence: float, red_flag: bool = False, config: 
         return REASK
     command = parse_command(text) or rate_command(text)
     if command is not None:
-        return CONFIRM if command in CONFIRMED_COMMANDS else TAKE
+        return CONFIRM if command in CONFIRMED_COMMANDS or confidence < cfg.take_at else TAKE
     if red_flag or confidence < cfg.take_at:
         return CONFIRM
     return TAKE
@@ -90,6 +90,7 @@ def decide(text: str | None, confidence: float, red_flag: bool = False, config: 
 # The core lists them most common first; every extra paraphrase in a closed grammar is another
 # path for noise to match, and the benchmark shows the full lists cost accuracy and speed.
 COMPACT_PER_GROUP = 4
+COMPACT_DONT_KNOW = 6
 COMPACT_COMMANDS_PER_GROUP = 2  # commands are heard at every question, so each one costs everywhere
 # Number frames: the first few of the core's frames common to every number question ("{n}",
 # "about {n}"), plus every frame specific to the question's unit ("i'm {n}", "{n} months", "a {n}").
@@ -105,6 +106,15 @@ def compact_number_frames(unit: str | None) -> list[str]:
     return common[:COMPACT_COMMON_NUMBER_FRAMES] + [f for f in frames if f not in common]
 
 
+def _first_spoken(phrases: list[str], k: int) -> list[str]:
+    """The first ``k`` phrases that sound different: "i dont know" is "i don't know" typed
+    without the apostrophe, and would only take the place of a phrase a person says."""
+    seen: dict[str, str] = {}
+    for phrase in phrases:
+        seen.setdefault(normalize_phrase(phrase).replace("'", ""), phrase)
+    return list(seen.values())[:k]
+
+
 def _compact_phrases(expects: str, number_range: tuple[int, int] | None, unit: str | None) -> list[str]:
     """A subset of the core's phrases: the first few of each group and bare numbers with units."""
     from triage import vocabulary as v
@@ -112,12 +122,14 @@ def _compact_phrases(expects: str, number_range: tuple[int, int] | None, unit: s
     k = COMPACT_PER_GROUP
     phrases: list[str] = []
     if expects == "yes_no":
-        phrases += v.yes_phrases()[:k] + v.no_phrases()[:k]
+        phrases += _first_spoken(v.yes_phrases(), k) + _first_spoken(v.no_phrases(), k)
     elif expects == "number":
         lo, hi = number_range or (0, 10)
         for n in range(max(lo, 0), min(hi, v.GRAMMAR_NUMBER_CAP) + 1):
             phrases += [frame.format(n=v.number_to_words(n)) for frame in compact_number_frames(unit)]
-    phrases += v.dont_know_phrases()[:k]
+    # "not sure" and "i'm not sure" follow the "don't know" forms: without them they were heard as
+    # "slower" (synthesized voices, issue 8).
+    phrases += _first_spoken(v.dont_know_phrases(), COMPACT_DONT_KNOW)
     for group in v.command_phrases().values():
         phrases += group[:COMPACT_COMMANDS_PER_GROUP]
     for rate_group in RATE_PHRASES.values():
@@ -273,12 +285,6 @@ class VoiceSession:
             # Never guess: ask again, with the shorter re-prompt that names the expected answers.
             self.say(f"{NOT_UNDERSTOOD} {self._reprompt(turn)}")
             return turn
-        rate = rate_command(heard.text)
-        if rate is not None:
-            step = self.config.rate_step if rate == "faster" else -self.config.rate_step
-            self.speaker.rate = clamp_rate(self.speaker.rate + step)
-            self.say(f"Okay, {'faster' if rate == 'faster' else 'more slowly'}. {turn.text}")
-            return turn
         if action == CONFIRM:
             confirmed = self._confirm(self._read_back(turn, heard.text))
             if isinstance(confirmed, Heard):
@@ -288,6 +294,12 @@ class VoiceSession:
                 again = "Okay, let's carry on." if self._parse_command(heard.text) else "Let's try that question again."
                 self.say(f"{again} {self._question_text(turn)}")
                 return turn
+        rate = rate_command(heard.text)
+        if rate is not None:
+            step = self.config.rate_step if rate == "faster" else -self.config.rate_step
+            self.speaker.rate = clamp_rate(self.speaker.rate + step)
+            self.say(f"Okay, {'faster' if rate == 'faster' else 'more slowly'}. {turn.text}")
+            return turn
         new_turn = self._core.step(turn.state, heard.text)
         self.present(new_turn)
         return new_turn

@@ -242,7 +242,8 @@ CFG = SessionConfig(take_at=0.9, confirm_at=0.3)
     # commands that end or wipe the assessment: always read back; others obeyed when clear enough
     ("stop", 0.999, False, "confirm"), ("quit", 0.999, False, "confirm"), ("start over", 0.999, False, "confirm"),
     ("stop", 0.1, False, "reask"),
-    ("repeat", 0.5, False, "take"), ("slower", 0.5, False, "take"), ("go back", 0.5, True, "take"),
+    ("repeat", 0.95, False, "take"), ("slower", 0.95, False, "take"), ("go back", 0.95, True, "take"),
+    ("repeat", 0.5, False, "confirm"), ("slower", 0.5, False, "confirm"), ("go back", 0.5, True, "confirm"),
     ("help", 0.1, False, "reask"),
 ])
 def test_decide_table(text, confidence: float, red_flag: bool, action: str) -> None:
