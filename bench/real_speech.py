@@ -81,6 +81,7 @@ class Item:
     confidence: float | None = None
     action: str | None = None
     decode_ms: float = 0.0
+    speech: bool = True  # False: hear found no voice and decoded nothing
 
     @property
     def is_answer(self) -> bool:
@@ -139,6 +140,7 @@ def run_hear(repo: Path, items: list[Item], paths: dict[str, Path], expect: str)
         record = by_file[str(paths[it.file])]
         it.heard, it.answer, it.decode_ms = record["heard"], record["answer"], float(record["decode_ms"])
         it.confidence = record.get("confidence")
+        it.speech = bool(record.get("speech", True))
         it.action = record.get("action") or ("take" if it.answer is not None else "reask")
 
 
@@ -177,7 +179,8 @@ def figures(items: list[Item], take_at: float | None = None, confirm_at: float |
         "nonanswer_taken": pct(sum(actions[id(it)] == "take" and it.is_answer for it in others), len(others)),
         "nonanswer_read_back": pct(sum(actions[id(it)] == "confirm" for it in others), len(others)),
         "reask": pct(sum(actions[id(it)] == "reask" for it in answers), len(answers)),
-        "decode_median_ms": statistics.median(it.decode_ms for it in items) if items else float("nan"),
+        "decode_median_ms": statistics.median([it.decode_ms for it in items if it.speech] or [float("nan")]),
+        "no_speech": pct(sum(not it.speech for it in others), len(others)),
     }
 
 
@@ -195,7 +198,8 @@ def print_table(rows: list[tuple[str, dict[str, float]]]) -> None:
         ("non-answers (other words, noise) taken as an answer (<= 5%)", "nonanswer_taken", "%.1f%%"),
         ("non-answers read back (\"I heard ... Is that right?\")", "nonanswer_read_back", "%.1f%%"),
         ("answers asked again", "reask", "%.1f%%"),
-        ("decode median (<= 30 ms)", "decode_median_ms", "%.0f ms"),
+        ("non-answers where no voice was found (nothing decoded)", "no_speech", "%.1f%%"),
+        ("decode median over the decoded files (<= 30 ms)", "decode_median_ms", "%.0f ms"),
     ]
     for label, key, fmt in spec:
         print(f"| {label} | " + " | ".join(fmt % f[key] for _, f in rows) + " |")
@@ -219,21 +223,20 @@ def print_curve(items: list[Item], confirm_at: float, takes: Iterable[float]) ->
 def fit_confidence(speech_dev: Path, items: list[Item], paths: dict[str, Path]) -> dict[str, float]:
     """Logistic regression of "the recognized answer is right" on the listener's two scores."""
     from local_voice.__main__ import answer_for
-    from local_voice.audio import read_wav, split_utterances
+    from local_voice.audio import read_recording, speech_in
     from local_voice.listeners import PocketsphinxListener
-    from local_voice.session import question_phrases
+    from local_voice.session import question_phrases, recognize_utterance
 
     listener = PocketsphinxListener()
     features, labels = [], []
     for it in items:
         if it.split != "dev":
             continue
-        samples = read_wav(paths[it.file])
-        parts = split_utterances(samples)
-        if parts:
-            samples = np.concatenate([u.samples for u in parts])
+        utterance = speech_in(read_recording(paths[it.file]))  # exactly as hear and the session
+        if utterance is None:
+            continue
         phrases = question_phrases(it.expect, NUMBER_RANGE if it.expect == "number" else None, None)
-        heard = listener.recognize(samples, phrases)
+        heard = recognize_utterance(listener, utterance, phrases)
         scores = listener.last_scores
         answer = answer_for(it.expect, heard.text)
         if scores is None or not (isinstance(answer, ANSWER_TYPES) or answer == "dont_know"):

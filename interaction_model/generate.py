@@ -1,17 +1,17 @@
-"""Generate ``interaction_model/en-US.json`` from the triage core's answer-word data.
+"""Generate ``interaction_model/<locale>.json`` (one per English locale) from the triage core's
+answer-word data.
 
 The sample utterances come from ``triage.vocabulary`` (yes, no, "I don't know", commands, number
 carrier phrases), the same source as the core's parser and the local recognizer grammars, so the
 two front ends cannot drift apart. ``tests/test_skill_model.py`` proves the committed JSON equals
-what this module generates.
+what this module generates, for every locale.
 
-    python -m interaction_model.generate          # rewrite en-US.json
-    python -m interaction_model.generate --check  # exit 1 if en-US.json is out of date
+    python -m interaction_model.generate          # rewrite every locale's model
+    python -m interaction_model.generate --check  # exit 1 if any locale's model is out of date
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -27,7 +27,11 @@ from triage.vocabulary import (
     yes_phrases,
 )
 
-MODEL_PATH = Path(__file__).resolve().parent / "en-US.json"
+MODEL_DIR = Path(__file__).resolve().parent
+# The English locales the skill is published in; each gets its own model file and manifest entry.
+LOCALES = ("en-US", "en-CA", "en-GB", "en-AU", "en-IN")
+DEFAULT_LOCALE = "en-US"
+MODEL_PATH = MODEL_DIR / f"{DEFAULT_LOCALE}.json"
 INVOCATION_NAME = "spine check"
 
 START_INTENT = "StartAssessmentIntent"
@@ -37,11 +41,20 @@ NUMBER_SLOT = "number"
 UNIT_SLOT = "unit"
 UNIT_TYPE = "DurationUnit"
 
-# How a person asks to begin ("Alexa, ask spine check to ..."). These are not answers to a
-# question, so they are not part of the core's answer-word data.
+# How a person asks to begin ("Alexa, ask spine check to ...", "... about ..."). These are not
+# answers to a question, so they are not part of the core's answer-word data. Alexa strips the
+# launch phrase and its connecting word ("ask spine check to", "ask spine check about"), so both the
+# bare request and the one with "about" kept are samples.
 START_PHRASES = (
     "check my back pain",
     "check my back",
+    "check my back pain and leg numbness",
+    "my back pain and leg numbness",
+    "about my back pain and leg numbness",
+    "about my back pain",
+    "about my back",
+    "check my leg numbness",
+    "check my sciatica",
     "start the assessment",
     "start an assessment",
     "start a back pain check",
@@ -154,24 +167,42 @@ def render(model: dict[str, Any]) -> str:
     return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
 
 
+def model_path(locale: str, directory: Path = MODEL_DIR) -> Path:
+    """Where a locale's model lives: ``interaction_model/en-GB.json``."""
+    return directory / f"{locale}.json"
+
+
+def build_models() -> dict[str, dict[str, Any]]:
+    """Every locale's model. The English locales share the answer words, so their models are the
+    same today; each has its own file so that a locale can differ (and the ASK CLI wants one per
+    locale)."""
+    return {locale: build_model() for locale in LOCALES}
+
+
 def main(argv: list[str] | None = None) -> int:
+    import argparse  # here: the skill imports this module's names, and argparse costs its cold start
+
     parser = argparse.ArgumentParser(prog="python -m interaction_model.generate",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 if the committed model is out of date")
-    parser.add_argument("--output", type=Path, default=MODEL_PATH, help="where to write the model")
+                        help="do not write; exit 1 if any committed model is out of date")
+    parser.add_argument("--output-dir", type=Path, default=MODEL_DIR,
+                        help="where the <locale>.json models live (default: this package)")
     args = parser.parse_args(argv)
-    text = render(build_model())
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-        if current != text:
-            print(f"{args.output} is out of date: run python -m interaction_model.generate",
-                  file=sys.stderr)
-            return 1
-        return 0
-    args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output}")
-    return 0
+    stale = []
+    for locale, model in build_models().items():
+        path = model_path(locale, args.output_dir)
+        text = render(model)
+        if args.check:
+            current = path.read_text(encoding="utf-8") if path.exists() else ""
+            if current != text:
+                stale.append(path)
+            continue
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
+    for path in stale:
+        print(f"{path} is out of date: run python -m interaction_model.generate", file=sys.stderr)
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

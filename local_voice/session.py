@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Protocol, TextIO
 
+from local_voice.audio import NO_SPEECH_NOTICE, Utterance
 from local_voice.listeners import AudioSource, EndOfInput, Heard, Listener, normalize_phrase
 from local_voice.speakers import Speaker, clamp_rate
 
@@ -25,9 +26,9 @@ log = logging.getLogger(__name__)
 class Core(Protocol):
     """What the loop needs of the triage core (the `triage` package itself, or a fake in tests)."""
 
-    def start(self) -> "Turn": ...
+    def start(self, locale: str | None = ...) -> "Turn": ...
 
-    def step(self, state: Any, utterance: Any) -> "Turn": ...
+    def step(self, state: Any, utterance: Any, locale: str | None = ...) -> "Turn": ...
 
 # Voice-only commands handled here, not by the core: they change the channel, not the assessment.
 RATE_PHRASES: dict[str, tuple[str, ...]] = {
@@ -163,6 +164,17 @@ def confirmation_phrases() -> tuple[str, ...]:
     return question_phrases("yes_no")
 
 
+def recognize_utterance(listener: Listener, utterance: Utterance, phrases: tuple[str, ...],
+                        config: SessionConfig | None = None) -> Heard:
+    """Audio to heard: the one step that both the session and ``python -m local_voice hear`` use.
+
+    It depends only on its arguments (one utterance, one grammar), so the same audio is heard the
+    same way wherever and in whatever order it comes.
+    """
+    # What to do with it (take, read back, ask again) is ``decide``'s, from the confidence.
+    return listener.recognize(utterance.samples, phrases)
+
+
 def rate_command(text: str | None) -> str | None:
     """'slower' or 'faster' when the text is one of the rate phrases."""
     for name, group in RATE_PHRASES.items():
@@ -182,6 +194,7 @@ class VoiceSession:
         out: TextIO,
         config: SessionConfig | None = None,
         core: Core | None = None,
+        locale: str = "en-US",
     ) -> None:
         import triage  # the core is imported lazily so this module loads without it for unit tests
 
@@ -191,6 +204,7 @@ class VoiceSession:
         self.out = out
         self.config = config or SessionConfig()
         self._core: Core = core or triage
+        self.locale = locale  # emergency number and wording (triage.locales)
         self._labels: Callable[[str], str] = lambda qid: triage.load_questionnaire().questions[qid].confirm_label
         self._units: Callable[[str], str | None] = lambda qid: triage.load_questionnaire().questions[qid].unit
         self._prompts: Callable[[str], str] = lambda qid: triage.load_questionnaire().questions[qid].prompt
@@ -199,21 +213,27 @@ class VoiceSession:
         self._parse_yes_no = parse_yes_no
         self._parse_command = parse_command
         self._silences = 0
+        self._noticed: set[str] = set()  # audio-quality notices are said once per session
         self.heard_log: list[Heard] = []
 
     # -- output -------------------------------------------------------------------------------
-    def say(self, text: str) -> None:
-        """Print the transcript line, then speak it (speech failing leaves the printed line)."""
-        self.out.write(f"Spine Check: {text}\n")
+    def say(self, text: str, speech: str | None = None) -> None:
+        """Print the transcript line, then speak it (speech failing leaves the printed line).
+
+        ``speech``: the spoken form of ``text`` when it differs (the core's ``Turn.speech`` says the
+        emergency number digit by digit, which synthesizers would otherwise read as a quantity). The
+        transcript shows exactly what was spoken."""
+        spoken = speech or text
+        self.out.write(f"Spine Check: {spoken}\n")
         self.out.flush()
-        self.speaker.say(text)
+        self.speaker.say(spoken)
 
     def present(self, turn: Turn) -> None:
         """Speak a turn; an emergency outcome is spoken first and then repeated once."""
-        self.say(turn.text)
+        self.say(turn.text, turn.speech)
         outcome = getattr(turn, "outcome", None)
-        if outcome and outcome.get("tier") == "emergency":
-            self.say(f"{AGAIN} {turn.text}")
+        if outcome and outcome.get("tier") == "emergency" and turn.kind == "outcome":
+            self.say(f"{AGAIN} {turn.text}", f"{AGAIN} {turn.speech or turn.text}")
 
     # -- input --------------------------------------------------------------------------------
     def hear(self, phrases: tuple[str, ...]) -> Heard | None:
@@ -222,7 +242,11 @@ class VoiceSession:
         if utterance is None:
             self.out.write("You (heard): (silence)\n")
             return None
-        heard = self.listener.recognize(utterance.samples, phrases)
+        for notice in utterance.notices:
+            if notice not in self._noticed:
+                self._noticed.add(notice)
+                self.say(notice)
+        heard = recognize_utterance(self.listener, utterance, phrases, self.config)
         self.heard_log.append(heard)
         self.out.write(f"You (heard): {heard.text if heard.text is not None else '(not understood)'}\n")
         self.out.flush()
@@ -235,14 +259,14 @@ class VoiceSession:
     # -- the loop -----------------------------------------------------------------------------
     def run(self) -> Turn:
         """Run until the core ends the conversation; returns the last Turn."""
-        turn = self._core.start()
+        turn = self._core.start(self.locale)
         self.present(turn)
         while not turn.ended:
             try:
                 turn = self._answer(turn)
             except EndOfInput:
                 # The scripted answers ran out: end exactly as if the person had said stop.
-                turn = self._core.step(turn.state, "stop")
+                turn = self._core.step(turn.state, "stop", self.locale)
                 self.present(turn)
         return turn
 
@@ -261,7 +285,7 @@ class VoiceSession:
     def _on_silence(self, turn: Turn, phrases: tuple[str, ...]) -> Turn:
         self._silences += 1
         if self._silences <= self.config.silent_reprompts:
-            self.say(self._reprompt(turn))
+            self.say(f"{NO_SPEECH_NOTICE} {self._reprompt(turn)}")
             return turn
         self._silences = 0
         self.say(PAUSED)
@@ -271,7 +295,7 @@ class VoiceSession:
             if heard is None:
                 continue
             if heard.text in CONTINUE_PHRASES:
-                self.say(turn.text)
+                self.say(turn.text, turn.speech)
                 return turn
             if heard.text is None:
                 self.say(f"{NOT_UNDERSTOOD} {PAUSED}")
@@ -298,9 +322,10 @@ class VoiceSession:
         if rate is not None:
             step = self.config.rate_step if rate == "faster" else -self.config.rate_step
             self.speaker.rate = clamp_rate(self.speaker.rate + step)
-            self.say(f"Okay, {'faster' if rate == 'faster' else 'more slowly'}. {turn.text}")
+            okay = f"Okay, {'faster' if rate == 'faster' else 'more slowly'}."
+            self.say(f"{okay} {turn.text}", f"{okay} {turn.speech or turn.text}")
             return turn
-        new_turn = self._core.step(turn.state, heard.text)
+        new_turn = self._core.step(turn.state, heard.text, self.locale)
         self.present(new_turn)
         return new_turn
 

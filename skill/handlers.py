@@ -8,27 +8,45 @@ when the state in the session attributes is garbled or tampered with.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import traceback
 from typing import Any
 
-from ask_sdk_core.utils import is_request_type
-from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
+from ask_sdk_core.dispatch_components import (
+    AbstractExceptionHandler,
+    AbstractRequestHandler,
+    AbstractRequestInterceptor,
+)
 from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import IntentRequest, Response
+from ask_sdk_model.canfulfill import (
+    CanFulfillIntent,
+    CanFulfillIntentRequest,
+    CanFulfillIntentValues,
+    CanFulfillSlot,
+    CanFulfillSlotValues,
+    CanUnderstandSlotValues,
+)
+from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 from ask_sdk_runtime.exceptions import DispatchException
 
 from interaction_model.generate import (
+    DEFAULT_LOCALE,
     DONT_KNOW_INTENT,
+    LOCALES,
     NUMBER_INTENT,
     NUMBER_SLOT,
     START_INTENT,
     UNIT_SLOT,
+    build_model,
     unit_words,
 )
-from skill.speech import MAX_SPEECH_CHARS, ssml
-from triage import Turn, outcome_summary, read_state, start, step
+from skill import request_log
+from skill.speech import ssml
+from triage import Turn, load_questionnaire, outcome_summary, read_state, start, step
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +55,16 @@ LAST_SPEECH_KEY = "last_speech"
 LAST_REPROMPT_KEY = "last_reprompt"
 CARD_TITLE = "Spine Check result"
 APOLOGY = "Sorry, something went wrong on my side. Please say your answer again, or say start over."
+ALREADY_STARTED = "We are in the middle of the check; to begin again, say start over."
 
 _UNITS = frozenset(unit_words())
+MODEL_INTENTS = frozenset(
+    intent["name"] for intent in build_model()["interactionModel"]["languageModel"]["intents"])
+# Custom slot types: Alexa resolves their values against the model's list and reports whether
+# the value matched. Built-in types (AMAZON.NUMBER) carry no resolution.
+CUSTOM_SLOTS = frozenset({UNIT_SLOT})
+# What a reply that Alexa heard but could not resolve becomes: the core's "not understood" re-ask.
+NOT_UNDERSTOOD = ""
 
 
 def _attributes(handler_input: HandlerInput) -> dict[str, Any]:
@@ -68,31 +94,71 @@ def _intent_name(handler_input: HandlerInput) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def request_locale(handler_input: HandlerInput) -> str:
+    """The request's locale if the skill is published in it, else en-US (missing, unknown, or
+    another language: the safest English default rather than an error)."""
+    locale = getattr(handler_input.request_envelope.request, "locale", None)
+    return locale if isinstance(locale, str) and locale in LOCALES else DEFAULT_LOCALE
+
+
+def _slot(handler_input: HandlerInput, slot_name: str) -> Any:
+    request = handler_input.request_envelope.request
+    intent = getattr(request, "intent", None)
+    slots = getattr(intent, "slots", None)
+    return slots.get(slot_name) if isinstance(slots, dict) else None
+
+
 def _slot_text(handler_input: HandlerInput, slot_name: str) -> str:
     """A slot's value as heard, or "" when it is missing or not a string."""
-    request = handler_input.request_envelope.request
-    if not isinstance(request, IntentRequest) or request.intent is None:
-        return ""
-    slots = request.intent.slots
-    if not isinstance(slots, dict):
-        return ""
-    slot = slots.get(slot_name)
-    value = getattr(slot, "value", None)
+    value = getattr(_slot(handler_input, slot_name), "value", None)
     return value if isinstance(value, str) else ""
+
+
+class UnresolvedSlot(Exception):
+    """A custom slot's value did not match the model's list (or could not be resolved)."""
+
+
+def resolved_slot_value(handler_input: HandlerInput, slot_name: str, allowed: frozenset[str]) -> str:
+    """A custom slot's value in its canonical form, "" when the slot is empty.
+
+    Alexa fills a custom slot with whatever it heard, in or out of the list, and says in
+    ``resolutions`` whether it matched: ER_SUCCESS_MATCH gives the canonical value (a synonym
+    becomes its value); ER_SUCCESS_NO_MATCH ("48 hours" for a duration unit) or a resolution error
+    raises UnresolvedSlot, so the caller re-asks instead of dropping or guessing the word. Without
+    resolutions (an older or test client) the value is taken only if it is one of ``allowed``."""
+    slot = _slot(handler_input, slot_name)
+    heard = _slot_text(handler_input, slot_name).strip().lower()
+    authorities = getattr(getattr(slot, "resolutions", None), "resolutions_per_authority", None)
+    if not heard and not authorities:
+        return ""
+    if authorities:
+        for authority in authorities:
+            code = getattr(getattr(authority, "status", None), "code", None)
+            values = getattr(authority, "values", None) or []
+            if code == StatusCode.ER_SUCCESS_MATCH and values:
+                name = getattr(getattr(values[0], "value", None), "name", None)
+                if isinstance(name, str) and name.lower() in allowed:
+                    return name.lower()
+        raise UnresolvedSlot(slot_name)
+    if heard in allowed:
+        return heard
+    raise UnresolvedSlot(slot_name)
 
 
 def respond(handler_input: HandlerInput, turn: Turn) -> Response:
     """Speak a core turn; keep the state and what was said (for Repeat) in the session."""
+    request_log.note_outcome(turn.kind)
     attributes = _attributes(handler_input)
     attributes[STATE_KEY] = turn.state
-    attributes[LAST_SPEECH_KEY] = turn.text
+    attributes[LAST_SPEECH_KEY] = turn.speech
     attributes[LAST_REPROMPT_KEY] = turn.reprompt
-    builder = handler_input.response_builder.speak(ssml(turn.text))
+    # The spoken form: the emergency number in words, digit by digit ("nine one one").
+    builder = handler_input.response_builder.speak(ssml(turn.speech))
     if turn.ended:
         builder.set_should_end_session(True)
     else:
         # Every question has a reprompt in the core; the question itself is the safe fallback.
-        builder.ask(ssml(turn.reprompt or turn.text))
+        builder.ask(ssml(turn.reprompt or turn.speech))
     if turn.outcome is not None:
         builder.set_card(SimpleCard(title=CARD_TITLE, content=outcome_summary(turn.outcome)))
     return builder.response
@@ -124,16 +190,44 @@ class LaunchRequestHandler(AbstractRequestHandler):
         return respond(handler_input, start())
 
 
+def one_shot_start() -> Turn:
+    """The first turn for "Alexa, ask spine check to check my back pain": the person has asked to
+    start, so the welcome keeps its emergency line but drops the list of answers and commands
+    (the question's reprompt and help say what to answer)."""
+    turn = start()
+    hint = load_questionnaire().commands_hint
+    return dataclasses.replace(turn, text=" ".join(turn.text.replace(hint, "", 1).split()),
+                               speech=" ".join(turn.speech.replace(hint, "", 1).split()))
+
+
+def goodbye() -> Turn:
+    """The core's goodbye, for stop before any assessment has started (a new session, or state
+    that cannot be read): the same words as stopping at the first question, so the emergency
+    safety net is said on the way out too."""
+    return step(start().state, "stop")
+
+
 class StartAssessmentHandler(_IntentHandler):
-    """"Ask spine check to check my back pain": a new assessment, at any time."""
+    """"Ask spine check to check my back pain": starts an assessment, from the first question.
+
+    Mid-assessment it does not throw the answers away: a start phrase such as "my back hurts" said
+    as an answer would otherwise restart the check. The current question is asked again with the
+    way to restart ("start over") said first."""
 
     intent_name = START_INTENT
     utterance = "start over"
 
     def handle(self, handler_input: HandlerInput) -> Response:
         state = _state(handler_input)
-        # A fresh session gets the full welcome; mid-assessment the core says "Starting again."
-        return respond(handler_input, start() if state is None else step(state, self.utterance))
+        if state is None:
+            return respond(handler_input, one_shot_start())
+        checked = read_state(state)
+        if checked is not None and not checked["done"]:
+            turn = step(checked, "repeat")
+            return respond(handler_input, dataclasses.replace(
+                turn, text=f"{ALREADY_STARTED} {turn.text}", speech=f"{ALREADY_STARTED} {turn.speech}", kind="reask"))
+        # A finished check starts again; unreadable state restarts politely (the core says so).
+        return respond(handler_input, step(state, self.utterance))
 
 
 class YesHandler(_IntentHandler):
@@ -153,9 +247,13 @@ class AnswerNumberHandler(_IntentHandler):
 
     def reply(self, handler_input: HandlerInput) -> str:
         number = _slot_text(handler_input, NUMBER_SLOT)
-        unit = _slot_text(handler_input, UNIT_SLOT).lower()
-        # "3 months" must reach the core whole: it converts to weeks. Unknown unit words are dropped.
-        return f"{number} {unit}" if number and unit in _UNITS else number
+        try:
+            unit = resolved_slot_value(handler_input, UNIT_SLOT, _UNITS)
+        except UnresolvedSlot:
+            # "48 hours" where the unit list has no hours: re-ask rather than store 48 weeks.
+            return NOT_UNDERSTOOD
+        # "3 months" must reach the core whole: it converts to weeks.
+        return f"{number} {unit}" if number and unit else number
 
 
 class DontKnowHandler(_IntentHandler):
@@ -179,8 +277,16 @@ class StartOverHandler(_IntentHandler):
 
 
 class StopHandler(_IntentHandler):
+    """Stop ends the session in every state: mid-assessment and after the result the core says
+    goodbye (repeating the emergency advice after an emergency); in a new session ("Alexa, tell
+    spine check to stop") or with state that cannot be read, the same goodbye, never the welcome."""
+
     intent_name = "AMAZON.StopIntent"
     utterance = "stop"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        state = read_state(_state(handler_input))
+        return respond(handler_input, goodbye() if state is None else step(state, self.utterance))
 
 
 class CancelHandler(StopHandler):
@@ -199,28 +305,11 @@ class FallbackHandler(_IntentHandler):
 
 
 class RepeatHandler(_IntentHandler):
-    """Replays the last response as it was said; asks the core only when there is none to replay."""
+    """Says the current question (or the result) again. What is said is derived from the verified
+    state by the core, never replayed from session attributes, which a forged request controls."""
 
     intent_name = "AMAZON.RepeatIntent"
     utterance = "repeat"
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        attributes = _attributes(handler_input)
-        state = read_state(attributes.get(STATE_KEY))
-        speech = attributes.get(LAST_SPEECH_KEY)
-        reprompt = attributes.get(LAST_REPROMPT_KEY)
-        replayable = (
-            state is not None
-            and not state["done"]
-            and isinstance(speech, str)
-            and 0 < len(speech) <= MAX_SPEECH_CHARS
-            and isinstance(reprompt, str)
-            and 0 < len(reprompt) <= MAX_SPEECH_CHARS
-        )
-        if not replayable:
-            return super().handle(handler_input)
-        # str() only for the type checker: `replayable` has already checked both are strings.
-        return handler_input.response_builder.speak(ssml(str(speech))).ask(ssml(str(reprompt))).response
 
 
 class UnknownIntentHandler(AbstractRequestHandler):
@@ -234,6 +323,44 @@ class UnknownIntentHandler(AbstractRequestHandler):
         return respond(handler_input, step(_state(handler_input), ""))
 
 
+class CanFulfillIntentHandler(AbstractRequestHandler):
+    """Name-free interaction: Alexa asks whether the skill can handle "check my back pain" before
+    routing it here without the skill's name. YES for the start intent in a locale the skill is
+    published in; NO for anything else (an answer or a command means nothing outside a
+    conversation). It must have no effect and say nothing, and never fail: any surprise is a NO."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return isinstance(handler_input.request_envelope.request, CanFulfillIntentRequest)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        try:
+            verdict = self.verdict(handler_input)
+        except Exception:  # noqa: BLE001 - a malformed request is a NO, never an error reply
+            logger.info("CanFulfillIntentRequest could not be read; answering NO")
+            verdict = CanFulfillIntent(can_fulfill=CanFulfillIntentValues.NO)
+        yes = verdict.can_fulfill == CanFulfillIntentValues.YES
+        request_log.note_outcome("can_fulfill_yes" if yes else "can_fulfill_no")
+        return handler_input.response_builder.set_can_fulfill_intent(verdict).response
+
+    @staticmethod
+    def verdict(handler_input: HandlerInput) -> CanFulfillIntent:
+        request = handler_input.request_envelope.request
+        intent = getattr(request, "intent", None)
+        locale = getattr(request, "locale", None)
+        slots = getattr(intent, "slots", None) or {}
+        known = getattr(intent, "name", None) == START_INTENT and locale in LOCALES
+        # The start intent has no slots; any slot Alexa sends with it is one we do not know.
+        slot_verdicts = {
+            name: CanFulfillSlot(can_understand=CanUnderstandSlotValues.NO,
+                                 can_fulfill=CanFulfillSlotValues.NO)
+            for name in slots if isinstance(name, str)
+        } if isinstance(slots, dict) else {}
+        yes = known and not slot_verdicts
+        return CanFulfillIntent(
+            can_fulfill=CanFulfillIntentValues.YES if yes else CanFulfillIntentValues.NO,
+            slots=slot_verdicts or None)
+
+
 class SessionEndedHandler(AbstractRequestHandler):
     """The session is over (timeout, user exit, error): nothing may be spoken."""
 
@@ -245,6 +372,7 @@ class SessionEndedHandler(AbstractRequestHandler):
         reason = getattr(request, "reason", None)
         # The reason is an enum from Alexa, never the person's words.
         logger.info("session ended: %s", getattr(reason, "value", "unknown"))
+        request_log.note_outcome("silent")
         return handler_input.response_builder.response
 
 
@@ -258,6 +386,7 @@ class SystemExceptionHandler(AbstractRequestHandler):
         error = getattr(handler_input.request_envelope.request, "error", None)
         logger.warning("Alexa reported an error with our response: %s",
                        getattr(getattr(error, "object_type", None), "value", "unknown"))
+        request_log.note_outcome("silent")
         return handler_input.response_builder.response
 
 
@@ -273,11 +402,29 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
         # Type and stack only: exception messages can quote slot values or attributes.
         logger.error("error in a skill handler: %s\n%s", type(exception).__name__,
                      "".join(traceback.format_tb(exception.__traceback__)))
+        request_log.note_outcome("error")
         return (handler_input.response_builder.speak(ssml(APOLOGY)).ask(ssml(APOLOGY))
                 .response)
 
 
+class RequestLogInterceptor(AbstractRequestInterceptor):
+    """Notes each request's type, intent name and locale for its log line (skill/request_log.py);
+    never a slot value or attribute. An intent name outside the model is logged as ``other``: a
+    forged request could otherwise write any word into the log; so is a locale the skill is not
+    published in."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        request = handler_input.request_envelope.request
+        name = getattr(getattr(request, "intent", None), "name", None)
+        locale = getattr(request, "locale", None)
+        request_log.note_request(
+            getattr(request, "object_type", None),
+            (name if name in MODEL_INTENTS else "other") if name is not None else None,
+            (locale if locale in LOCALES else "other") if locale is not None else None)
+
+
 REQUEST_HANDLERS: tuple[AbstractRequestHandler, ...] = (
+    CanFulfillIntentHandler(),
     LaunchRequestHandler(),
     StartAssessmentHandler(),
     YesHandler(),
@@ -297,3 +444,4 @@ REQUEST_HANDLERS: tuple[AbstractRequestHandler, ...] = (
     UnknownIntentHandler(),  # last: it claims every intent the others did not
 )
 EXCEPTION_HANDLERS: tuple[AbstractExceptionHandler, ...] = (CatchAllExceptionHandler(),)
+REQUEST_INTERCEPTORS: tuple[AbstractRequestInterceptor, ...] = (RequestLogInterceptor(),)

@@ -122,7 +122,7 @@ def assert_question_turn(reply: dict[str, Any]) -> None:
 
 
 def first_question_text() -> str:
-    return start().text
+    return start().speech
 
 
 # --- launch and a complete assessment ------------------------------------------------------
@@ -132,17 +132,19 @@ def test_launch_welcomes_with_the_emergency_line_then_asks() -> None:
     reply = chat.send(launch())
     assert_question_turn(reply)
     first_sentence = re.split(r"(?<=[.;])\s", chat.text)[0]
-    assert "call 911" in chat.text.split("?")[0].lower()
+    # Spoken digit by digit ("nine one one"), never as a quantity (issue 7, requirement 4).
+    assert "call nine one one" in chat.text.split("?")[0].lower() and "911" not in chat.text
     assert "welcome to spine check" in first_sentence.lower()
-    assert chat.text == start().text
+    assert chat.text == start().speech
     assert speech_text(reply, reprompt=True) == start().reprompt
     assert read_state(chat.state) is not None
 
 
-def test_one_shot_start_intent_starts_with_the_welcome() -> None:
+def test_one_shot_start_intent_starts_with_the_emergency_line_and_first_question() -> None:
     chat = Conversation()
     chat.send(intent("StartAssessmentIntent"))
-    assert chat.text == start().text
+    assert "call nine one one" in chat.text
+    assert chat.state == start().state
 
 
 def test_complete_assessment_ends_with_outcome_and_card() -> None:
@@ -180,7 +182,7 @@ def test_emergency_exit_on_a_red_flag() -> None:
     chat.send(launch())
     reply = chat.send(intent("AMAZON.YesIntent"))  # the first question is the cauda equina screen
     assert chat.ended
-    assert "911" in chat.text
+    assert "nine one one" in chat.text and "911" not in chat.text
     assert chat.state["outcome_tier"] == "emergency"
     assert reply["response"]["card"]["title"] == CARD_TITLE
     assert "911" in reply["response"]["card"]["content"]
@@ -194,7 +196,7 @@ def test_stop_after_an_emergency_repeats_the_emergency_advice() -> None:
     reply = invoke(envelope(intent("AMAZON.StopIntent"), emergency_state))
     assert reply["response"]["shouldEndSession"] is True
     text = speech_text(reply)
-    assert text.startswith("Goodbye") and "911" in text
+    assert text.startswith("Goodbye") and "nine one one" in text
 
 
 @pytest.mark.parametrize("name", ["AMAZON.StopIntent", "AMAZON.CancelIntent",
@@ -216,39 +218,63 @@ def test_help_explains_the_current_question_and_keeps_the_state() -> None:
     before = chat.state
     reply = chat.send(intent("AMAZON.HelpIntent"))
     assert_question_turn(reply)
-    assert chat.text == step(before, "help").text
+    assert chat.text == step(before, "help").speech
     assert "yes, no, or I don't know" in chat.text
     assert chat.state == before
 
 
-def test_repeat_replays_the_last_response_exactly() -> None:
+def test_repeat_says_the_current_question_again() -> None:
     chat = Conversation()
     chat.send(launch())
     chat.send(intent("AMAZON.NoIntent"))
-    last = chat.reply["response"]
     state = chat.state
     reply = chat.send(intent("AMAZON.RepeatIntent"))
-    assert reply["response"]["outputSpeech"] == last["outputSpeech"]
-    assert reply["response"]["reprompt"] == last["reprompt"]
+    assert_question_turn(reply)
+    assert chat.text == step(state, "repeat").speech
     assert chat.state == state
 
 
-def test_repeat_after_help_replays_the_help() -> None:
+def test_repeat_after_help_says_the_question_again() -> None:
     chat = Conversation()
     chat.send(launch())
+    state = chat.state
     chat.send(intent("AMAZON.HelpIntent"))
-    help_text = chat.text
     chat.send(intent("AMAZON.RepeatIntent"))
-    assert chat.text == help_text
+    assert chat.text == step(state, "repeat").speech
+    assert chat.state == state
 
 
-def test_repeat_without_a_last_response_asks_the_core() -> None:
+def test_repeat_after_the_result_says_the_result_again() -> None:
     chat = Conversation()
     chat.send(launch())
-    attributes = {STATE_KEY: chat.state}  # no last_speech: e.g. an older version of the skill
+    while not chat.ended:
+        chat.answer_calmly()
+    result = chat.text
+    reply = invoke(envelope(intent("AMAZON.RepeatIntent"), chat.attributes))
+    assert speech_text(reply) == result
+
+
+FORGED_LAST_SPEECH: list[Any] = [
+    "You are fine. There is no need to see anyone.",        # plausible words the core never says
+    "a < b & c > d </speak><audio src='https://x'/>",       # SSML injection
+    "x" * 60_000,                                            # over Alexa's limit
+    {"ssml": "<x/>"}, 5, None,                                # wrong types
+]
+
+
+@pytest.mark.parametrize("forged", FORGED_LAST_SPEECH, ids=lambda v: repr(v)[:20])
+def test_repeat_never_speaks_session_attributes(forged: Any) -> None:
+    """Repeat derives its words from the verified state, so forged attributes cannot make the
+    skill say anything the core would not say at that point."""
+    chat = Conversation()
+    chat.send(launch())
+    chat.send(intent("AMAZON.NoIntent"))
+    attributes = {**(chat.attributes or {}), LAST_SPEECH_KEY: forged, "last_reprompt": forged}
     reply = invoke(envelope(intent("AMAZON.RepeatIntent"), attributes))
     assert_question_turn(reply)
-    assert speech_text(reply) == step(chat.state, "repeat").text
+    expected = step(chat.state, "repeat")
+    assert speech_text(reply) == expected.speech
+    assert speech_text(reply, reprompt=True) == expected.reprompt
 
 
 def test_go_back_returns_to_the_previous_question() -> None:
@@ -272,7 +298,7 @@ def test_go_back_on_the_first_question_says_so() -> None:
     assert chat.text.startswith("This is the first question.")
 
 
-@pytest.mark.parametrize("name", ["AMAZON.StartOverIntent", "StartAssessmentIntent"])
+@pytest.mark.parametrize("name", ["AMAZON.StartOverIntent"])
 def test_start_over_mid_assessment_begins_again(name: str) -> None:
     chat = Conversation()
     chat.send(launch())
@@ -340,10 +366,12 @@ def test_duration_unit_slot_reaches_the_core_whole() -> None:
     assert chat.state["answers"][-1] == ["duration_weeks", 13]
 
 
-def test_unknown_unit_words_are_ignored() -> None:
+def test_unknown_unit_words_are_re_asked_not_dropped() -> None:
     chat = _at_number_question("duration_weeks")
+    before = chat.state
     chat.send(number("3", unit="fortnights"))
-    assert chat.state["answers"][-1] == ["duration_weeks", 3]
+    assert chat.text.startswith("Sorry, I didn't understand.")
+    assert chat.state == before
 
 
 def test_fallback_re_asks_with_the_expected_answers() -> None:
@@ -396,15 +424,6 @@ def test_session_ended_with_an_error_is_handled() -> None:
     reply = invoke(envelope({"type": "SessionEndedRequest", "reason": "ERROR",
                              "error": {"type": "INVALID_RESPONSE", "message": "x"}}))
     assert "outputSpeech" not in reply["response"]
-
-
-def test_speech_is_escaped_ssml() -> None:
-    chat = Conversation()
-    chat.send(launch())
-    attributes = {**(chat.attributes or {}), LAST_SPEECH_KEY: "a < b & c > d </speak><audio/>"}
-    reply = invoke(envelope(intent("AMAZON.RepeatIntent"), attributes))
-    assert speech_text(reply) == "a < b & c > d </speak><audio/>"
-    assert "&lt;/speak&gt;" in reply["response"]["outputSpeech"]["ssml"]
 
 
 def test_handler_error_speaks_an_apology_and_logs_no_answers(

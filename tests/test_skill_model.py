@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 
 from interaction_model.generate import (
+    LOCALES,
     MODEL_PATH,
     NUMBER_INTENT,
     build_model,
     main,
+    model_path,
     normalize_sample,
     render,
 )
@@ -59,10 +61,23 @@ def test_committed_model_is_what_the_data_generates(committed: dict[str, Any]) -
     assert MODEL_PATH.read_text(encoding="utf-8") == render(build_model())
 
 
-def test_check_mode_reports_a_stale_model(tmp_path: Path) -> None:
-    stale = tmp_path / "en-US.json"
-    stale.write_text("{}\n", encoding="utf-8")
-    assert main(["--check", "--output", str(stale)]) == 1
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_locale_has_its_committed_model(locale: str) -> None:
+    assert model_path(locale).read_text(encoding="utf-8") == render(build_model())
+
+
+def test_english_locales_are_the_five_published() -> None:
+    assert set(LOCALES) == {"en-US", "en-CA", "en-GB", "en-AU", "en-IN"}
+
+
+@pytest.mark.parametrize("stale_locale", LOCALES)
+def test_check_mode_reports_a_stale_model_in_any_locale(tmp_path: Path, stale_locale: str) -> None:
+    assert main(["--output-dir", str(tmp_path)]) == 0
+    assert main(["--check", "--output-dir", str(tmp_path)]) == 0
+    model_path(stale_locale, tmp_path).write_text("{}\n", encoding="utf-8")
+    assert main(["--check", "--output-dir", str(tmp_path)]) == 1
+    model_path(stale_locale, tmp_path).unlink()
+    assert main(["--check", "--output-dir", str(tmp_path)]) == 1
     assert main(["--check"]) == 0
 
 
@@ -208,10 +223,46 @@ def test_manifest_carries_the_disclaimer_and_phrases() -> None:
     assert privacy["isChildDirected"] is False
 
 
-def test_example_phrase_utterances_are_in_the_model(language_model: dict[str, Any]) -> None:
+@pytest.mark.parametrize("locale", LOCALES)
+def test_example_phrase_utterances_are_in_the_model(locale: str) -> None:
     manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))["manifest"]
-    start_samples = set(_intents(language_model)["StartAssessmentIntent"]["samples"])
-    for phrase in manifest["publishingInformation"]["locales"]["en-US"]["examplePhrases"]:
-        match = re.fullmatch(r"Alexa, ask spine check to (.+)", phrase)
+    model = json.loads(model_path(locale).read_text(encoding="utf-8"))
+    start_samples = set(_intents(model["interactionModel"]["languageModel"])[
+        "StartAssessmentIntent"]["samples"])
+    phrases = manifest["publishingInformation"]["locales"][locale]["examplePhrases"]
+    assert "Alexa, open spine check" in phrases
+    for phrase in phrases:
+        match = re.fullmatch(r"Alexa, ask spine check (?:to|about) (.+)", phrase)
         if match:
             assert match.group(1) in start_samples, phrase
+    assert any(phrase.startswith("Alexa, ask spine check about") for phrase in phrases)
+
+
+# Country each locale is sold in, and the number it must name for an emergency.
+LOCALE_COUNTRY = {"en-US": "US", "en-CA": "CA", "en-GB": "GB", "en-AU": "AU", "en-IN": "IN"}
+EMERGENCY_NUMBER = {"en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "000", "en-IN": "112"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_manifest_has_every_locale(locale: str) -> None:
+    manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))["manifest"]
+    publishing = manifest["publishingInformation"]
+    entry = publishing["locales"][locale]
+    assert entry["name"] == "Spine Check" and entry["summary"] and entry["keywords"]
+    assert "not a diagnosis or a substitute for professional medical advice" in entry["description"]
+    assert f"Call {EMERGENCY_NUMBER[locale]}" in entry["description"]
+    others = set(EMERGENCY_NUMBER.values()) - {EMERGENCY_NUMBER[locale]}
+    assert not any(f"Call {number}" in entry["description"] for number in others)
+    assert LOCALE_COUNTRY[locale] in publishing["distributionCountries"]
+    privacy = manifest["privacyAndCompliance"]["locales"][locale]
+    assert privacy["privacyPolicyUrl"].startswith("https://")
+    assert privacy["termsOfUseUrl"].startswith("https://")
+
+
+def test_manifest_locales_are_exactly_the_model_locales() -> None:
+    manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))["manifest"]
+    assert set(manifest["publishingInformation"]["locales"]) == set(LOCALES)
+    assert set(manifest["privacyAndCompliance"]["locales"]) == set(LOCALES)
+    assert set(manifest["publishingInformation"]["distributionCountries"]) == set(LOCALE_COUNTRY.values())
+    models = {path.stem for path in MODEL_PATH.parent.glob("*.json")}
+    assert models == set(LOCALES)

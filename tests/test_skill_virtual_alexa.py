@@ -47,7 +47,9 @@ def test_virtual_alexa_drives_the_live_skill(request: pytest.FixtureRequest) -> 
                             capture_output=True, text=True, timeout=120)
     report = result.stdout + result.stderr
     assert result.returncode == 0, report
-    for scenario in ("completeAssessment", "oneShotStartAndEmergencyExit", "help", "repeat",
-                     "goBack", "startOver", "outOfRangeNumber", "stop"):
+    for scenario in ("completeAssessment", "oneShotStartAndEmergencyExit", "oneShotCheckMyBack",
+                     "oneShotAboutBackPainAndLegNumbness", "stopInNewSession",
+                     "cancelAndHomeInNewSession", "help", "repeat", "goBack", "startOver",
+                     "outOfRangeNumber", "stop"):
         assert f"ok   {scenario}" in result.stdout, report
     assert " 0 failed" in result.stdout, report

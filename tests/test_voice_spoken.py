@@ -106,7 +106,7 @@ def question_type(prompt: str) -> str:
     from triage import load_questionnaire
 
     for question in load_questionnaire().questions.values():
-        if question.prompt in prompt or question.reprompt in prompt:
+        if question.prompt in prompt or question.short in prompt:
             return question.type
     return "yes_no"
 

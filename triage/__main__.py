@@ -2,15 +2,18 @@
 map of concepts on stdin; `questions` prints the questionnaire as JSON."""
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from typing import Any, TextIO
 
-from .conversation import start, step
+from .conversation import render_outcome, start, step
+from .knowledge import derive
+from .locales import DEFAULT_LOCALE, UnknownLocale, get_locale, supported_locales
+from .outcome import build_outcome
 from .model import load_questionnaire, load_rules
 from .text_mode import run
-
-USAGE = "usage: python -m triage [text | assess | questions | rules-table]"
 
 
 class InputError(ValueError):
@@ -23,7 +26,7 @@ def _check_concepts(data: Any) -> dict[str, Any]:
     types = load_questionnaire().concept_types
     for key, value in data.items():
         if key not in types:
-            raise InputError(f"unknown concept {key!r}")
+            raise InputError(f"unknown concept {key!r}; valid concepts: {', '.join(sorted(types))}")
         if value is None:
             continue
         if types[key] == "yes_no" and not isinstance(value, bool):
@@ -52,23 +55,40 @@ def _reply_for(question_concepts: tuple[str, ...], qtype: str, facts: dict[str, 
     return "I don't know"
 
 
-def assess(facts: dict[str, Any]) -> dict[str, Any]:
-    """Run the questionnaire in order, answering each question from `facts`."""
+def assess(facts: dict[str, Any], locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
+    """Run the questionnaire in order, answering each question from `facts`; texts are in `locale`'s
+    written form, and `speech` is what a voice front end says for the result (spoken form)."""
     questionnaire = load_questionnaire()
-    turn = start()
+    turn = start(locale)
     while not turn.ended and turn.question_id is not None:
         question = questionnaire.questions[turn.question_id]
         reply = _reply_for(question.concepts, question.type, facts)
-        turn = step(turn.state, reply)
+        turn = step(turn.state, reply, locale)
     outcome = dict(turn.outcome or {})
+    speech = turn.speech
+    # The same answers, now knowing which facts were given: a fact left out is "not said" rather than
+    # "not sure" (only "I don't know", said as such, is that), and a group member given as false is not
+    # named. Only the sentences about unknown points change; the tier and the rules are the same.
+    answers = [(qid, value) for qid, value in turn.state["answers"]]
+    rebuilt = render_outcome(build_outcome(derive(questionnaire, answers), [qid for qid, _ in answers],
+                                           facts=facts), get_locale(locale))
+    if rebuilt["reasons"] != outcome.get("reasons"):
+        old = [r for r in outcome.get("reasons", []) if r not in rebuilt["reasons"]]
+        new = [r for r in rebuilt["reasons"] if r not in outcome.get("reasons", [])]
+        spoken = get_locale(locale)
+        if old:
+            speech = speech.replace(spoken.render(" ".join(old), spoken=True),
+                                    spoken.render(" ".join(new), spoken=True))
+        outcome["reasons"] = rebuilt["reasons"]
     return {key: outcome[key] for key in ("tier", "specialist", "patterns", "reasons", "advice", "disclaimer",
                                           "asked")} | {"unsure": outcome.get("unsure", []),
-                                                       "rules_fired": outcome.get("rules_fired", [])}
+                                                       "rules_fired": outcome.get("rules_fired", []),
+                                                       "speech": speech}
 
 
 def questions_json() -> list[dict[str, Any]]:
     return [{"id": q.id, "concepts": list(q.concepts), "type": q.type, "range": list(q.range) if q.range else None,
-             "unit": q.unit, "red_flag": q.red_flag, "prompt": q.prompt, "reprompt": q.reprompt, "help": q.help,
+             "unit": q.unit, "red_flag": q.red_flag, "prompt": q.prompt, "short": q.short, "help": q.help,
              "ask_if": q.ask_if, "source": q.source}
             for q in load_questionnaire().questions.values()]
 
@@ -94,44 +114,82 @@ def _spoken_condition(expr: Any) -> str:
     return f"{expr['num']} {symbols[op]} {expr[op]}"
 
 
+def _source_link(source: str) -> str:
+    """`docs/references.md#cauda-equina` as a Markdown link that works from the README."""
+    return f"[{source.split('#', 1)[-1]}]({source})"
+
+
 def rules_table() -> str:
     """The rules as a Markdown table, generated from data/rules.json (the README embeds it)."""
     rules = load_rules()
     rows = ["| rule | when | tier | who | source |", "|---|---|---|---|---|"]
     for rule in rules.rules:
         rows.append(f"| `{rule.id}` | {_spoken_condition(rule.when)} | {rule.tier} | {rule.specialist} | "
-                    f"{rule.source} |")
+                    f"{_source_link(rule.source)} |")
     d = rules.default
-    rows.append(f"| (none of the above) | - | {d.tier} | {d.specialist} | {d.source} |")
+    rows.append(f"| (none of the above) | - | {d.tier} | {d.specialist} | {_source_link(d.source)} |")
     return "\n".join(rows) + "\n"
 
 
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m triage", description="Spine Check: a back pain self-assessment (not a diagnosis).",
+        epilog="With no command, runs the text assessment.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    text = commands.add_parser("text", help="the text assessment, one question per line (the default)")
+    _add_locale(text)
+    text.add_argument("--returning", action="store_true", help="skip the welcome (you have used it before)")
+    assess_parser = commands.add_parser(
+        "assess", help="read one JSON object {concept: value} on stdin, print the result as one JSON object")
+    _add_locale(assess_parser)
+    commands.add_parser("questions", help="print the questionnaire as JSON")
+    commands.add_parser("rules-table", help="print the rules as the README's Markdown table")
+    return parser
+
+
+def _add_locale(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--locale", default=DEFAULT_LOCALE, type=_locale_tag, metavar="TAG",
+                        help=f"emergency number and wording: {', '.join(supported_locales())} (default {DEFAULT_LOCALE})")
+
+
+def _locale_tag(tag: str) -> str:
+    try:
+        return get_locale(tag).tag
+    except UnknownLocale as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def main(argv: list[str], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
-    command = argv[0] if argv else "text"
-    if command == "text" and len(argv) <= 1:
-        return run(stdin, stdout)
-    if command == "questions" and len(argv) == 1:
+    """Exit status: 0, or 2 for bad arguments or bad assess input (one line on stderr)."""
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["text", *argv]  # the text assessment is the default command
+    parser = build_parser()
+    try:
+        with redirect_stdout(stdout), redirect_stderr(stderr):
+            args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or bad arguments (2)
+        return int(exc.code or 0)
+    if args.command == "text":
+        return run(stdin, stdout, locale=args.locale, returning=args.returning)
+    if args.command == "questions":
         json.dump(questions_json(), stdout, indent=2)
         stdout.write("\n")
         return 0
-    if command == "rules-table" and len(argv) == 1:
+    if args.command == "rules-table":
         stdout.write(rules_table())
         return 0
-    if command == "assess" and len(argv) == 1:
+    try:
         try:
-            try:
-                data = json.loads(stdin.read())
-            except json.JSONDecodeError as exc:
-                raise InputError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
-            result = assess(_check_concepts(data))
-        except InputError as exc:
-            stderr.write(f"error: {exc}\n")
-            return 2
-        json.dump(result, stdout)
-        stdout.write("\n")
-        return 0
-    stderr.write(USAGE + "\n")
-    return 2
+            data = json.loads(stdin.read())
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        result = assess(_check_concepts(data), locale=args.locale)
+    except InputError as exc:
+        stderr.write(f"error: {exc}\n")
+        return 2
+    json.dump(result, stdout)
+    stdout.write("\n")
+    return 0
 
 
 if __name__ == "__main__":

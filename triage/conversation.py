@@ -5,26 +5,34 @@ when read back by replaying its answers: garbled or foreign state starts over cl
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
 from .knowledge import UNKNOWN, derive, evaluate
+from .locales import DEFAULT_LOCALE, Locale, get_locale
 from .model import MAX_QUESTIONS, TIERS, Question, load_answer_words, load_questionnaire
-from .outcome import build_outcome, current_tier, outcome_speech
+from .outcome import build_outcome, current_tier, outcome_speech, questions_end
 from .parsing import interpret
 
 STATE_VERSION = 1
 
-GOODBYE = "Goodbye. If your pain gets worse, or you notice numbness around your bottom, bladder or bowel trouble, or leg weakness, go to the emergency department."
-GOODBYE_AFTER_EMERGENCY = "Goodbye. Once more: call 911 or go to the nearest emergency department now."
-RESTARTED = "Sorry, I lost our place, so let's start again from the beginning."
 FINISHED = "The check is finished. Say start over to begin again, repeat to hear the result again, or stop."
+
+
+def _phrase(name: str) -> str:
+    """One of the conversation's sentences from questionnaire.json "phrases" (may hold placeholders)."""
+    return load_questionnaire().phrases[name]
 
 
 @dataclass(frozen=True)
 class Turn:
-    """One reply of Spine Check: what to say, what it expects next, and the new state."""
+    """One reply of Spine Check: what to say, what it expects next, and the new state.
+
+    `text` is the written form (the emergency number in digits, "Call 911"): print or show it.
+    `speech` is the same words in the one form every synthesizer says alike (the emergency number
+    digit by digit, "Call nine one one"): speak it. `reprompt` is only ever spoken, so it is in the
+    spoken form. `outcome` (once there is one) has its texts in the written form."""
     text: str
     state: dict[str, Any]
     kind: str  # question | reask | help | repeat | back | restarted | outcome | stopped
@@ -35,6 +43,32 @@ class Turn:
     reprompt: str | None = None
     outcome: dict[str, Any] | None = None
     ended: bool = False
+    speech: str = ""
+    locale: str = DEFAULT_LOCALE
+
+
+_OUTCOME_TEXTS = ("message", "disclaimer")
+_OUTCOME_TEXT_LISTS = ("reasons", "advice")
+
+
+def render_outcome(outcome: dict[str, Any], locale: Locale) -> dict[str, Any]:
+    """A copy of an outcome with its texts in the locale's written form ("Call 999 or go to A&E")."""
+    rendered = dict(outcome)
+    for key in _OUTCOME_TEXTS:
+        if key in rendered:
+            rendered[key] = locale.render(rendered[key])
+    for key in _OUTCOME_TEXT_LISTS:
+        if key in rendered:
+            rendered[key] = [locale.render(item) for item in rendered[key]]
+    return rendered
+
+
+def _localized(turn: Turn, locale: Locale) -> Turn:
+    """The turn as said in `locale`: placeholders filled, written text and spoken speech."""
+    return replace(turn, text=locale.render(turn.text), speech=locale.render(turn.text, spoken=True),
+                   reprompt=None if turn.reprompt is None else locale.render(turn.reprompt, spoken=True),
+                   outcome=None if turn.outcome is None else render_outcome(turn.outcome, locale),
+                   locale=locale.tag)
 
 
 def expectation_text(question: Question) -> str:
@@ -63,15 +97,15 @@ def _next_question_id(answers: tuple[tuple[str, Any], ...]) -> str | None:
     thousand paths), and the Alexa skill replays the answers on every turn to validate its state.
 
     Questions are considered only after the last one answered, in data order. Once the tier is urgent
-    or higher, only red-flag questions remain (they can still make it an emergency); an emergency ends
-    the questionnaire at once."""
+    or higher, only red-flag questions remain (they can still make it an emergency); an emergency, or
+    a rule marked final (an age under 16), ends the questionnaire at once."""
     questionnaire = load_questionnaire()
     if len(answers) >= MAX_QUESTIONS:
         return None
     k = derive(questionnaire, answers)
-    tier = current_tier(k)
-    if tier == "emergency":
+    if questions_end(k):  # an emergency, or an age under 16
         return None
+    tier = current_tier(k)
     start = questionnaire.order.index(answers[-1][0]) + 1 if answers else 0
     for qid in questionnaire.order[start:]:
         question = questionnaire.questions[qid]
@@ -103,11 +137,13 @@ def new_state() -> dict[str, Any]:
     return {"v": STATE_VERSION, "answers": [], "current": None, "done": False, "outcome_tier": None}
 
 
-def _question_turn(state: dict[str, Any], question: Question, kind: str, prefix: str = "") -> Turn:
-    text = f"{prefix} {question.prompt}".strip()
+def _question_turn(state: dict[str, Any], question: Question, kind: str, prefix: str = "",
+                   short: bool = False) -> Turn:
+    """Ask `question` after `prefix`: in full, or (short=True, for a re-ask) its short form only."""
+    text = f"{prefix} {question.short if short else question.prompt}".strip()
     return Turn(text=text, state=state, kind=kind, expects=question.type, question_id=question.id,
                 number_range=question.range, red_flag=question.red_flag,
-                reprompt=f"{question.reprompt} {expectation_text(question)}")
+                reprompt=f"{question.short} {expectation_text(question)}")
 
 
 def _advance(answers: list[tuple[str, Any]], kind: str = "question", prefix: str = "") -> Turn:
@@ -120,9 +156,18 @@ def _advance(answers: list[tuple[str, Any]], kind: str = "question", prefix: str
     return Turn(text=outcome_speech(outcome), state=state, kind="outcome", outcome=outcome, ended=True)
 
 
-def start() -> Turn:
+def start(locale: str | None = DEFAULT_LOCALE, *, returning: bool = False) -> Turn:
+    """The welcome (at most 30 words; it says "help" works at any time) and the first question.
+
+    locale: a supported tag ("en-US", "en-CA", "en-GB", "en-AU", "en-IN"; see
+    triage.locales.supported_locales(); case and "_" do not matter; None is en-US). It picks the
+    emergency number and wording; raises triage.locales.UnknownLocale (a ValueError) for others.
+    returning=True: for someone who has used Spine Check before, only the emergency sentence
+    comes before the first question."""
+    where = get_locale(locale)
     questionnaire = load_questionnaire()
-    return _advance([], prefix=f"{questionnaire.welcome} {questionnaire.commands_hint}")
+    welcome = questionnaire.welcome_returning if returning else questionnaire.welcome
+    return _localized(_advance([], prefix=welcome), where)
 
 
 def _valid_answer(question: Question, value: Any) -> bool:
@@ -170,9 +215,9 @@ def read_state(state: Any) -> dict[str, Any] | None:
 def _finished_turn(state: dict[str, Any], command: str | None) -> Turn:
     answers = _answers(state)
     if command == "start_over":
-        return _advance([], kind="question", prefix="Starting again.")
+        return _advance([], kind="question", prefix=_phrase("starting_again"))
     if command == "stop":
-        text = GOODBYE_AFTER_EMERGENCY if state.get("outcome_tier") == "emergency" else GOODBYE
+        text = _phrase("goodbye_after_emergency" if state.get("outcome_tier") == "emergency" else "goodbye")
         return Turn(text=text, state=state, kind="stopped", ended=True)
     turn = _advance(answers)
     if command == "repeat":
@@ -180,13 +225,22 @@ def _finished_turn(state: dict[str, Any], command: str | None) -> Turn:
     return Turn(text=FINISHED, state=turn.state, kind="outcome", outcome=turn.outcome, ended=True)
 
 
-def step(state: Any, utterance: Any) -> Turn:
-    """Take one reply (plain text: 'yes', 'seven', 'I don't know', 'go back', ...) and return the next turn."""
+def step(state: Any, utterance: Any, locale: str | None = DEFAULT_LOCALE) -> Turn:
+    """Take one reply (plain text: 'yes', 'seven', 'I don't know', 'go back', ...) and return the next turn.
+
+    state: the previous Turn's `state` as given back (None starts a new assessment; anything this
+    code could not have produced restarts politely). locale: as for start(); it is not kept in the
+    state, so pass it on every step (Alexa sends it with every request)."""
+    where = get_locale(locale)
     if state is None:
-        return start()
+        return start(where.tag)
+    return _localized(_step(state, utterance), where)
+
+
+def _step(state: Any, utterance: Any) -> Turn:
     checked = read_state(state)
     if checked is None:
-        return _advance([], kind="restarted", prefix=RESTARTED)
+        return _advance([], kind="restarted", prefix=_phrase("restarted"))
     questionnaire = load_questionnaire()
     meaning = interpret(utterance, None if checked["done"] else questionnaire.questions[checked["current"]])
     command = meaning.value if meaning.kind == "command" else None
@@ -196,24 +250,28 @@ def step(state: Any, utterance: Any) -> Turn:
     question = questionnaire.questions[checked["current"]]
     if command == "repeat":
         return _question_turn(checked, question, "repeat")
-    if command == "help":
-        return _question_turn(checked, question, "help", prefix=f"{question.help} {expectation_text(question)}")
+    if command in ("help", "more"):  # "more" before the result: more about this question
+        hint = load_questionnaire().commands_hint
+        return _question_turn(checked, question, "help", prefix=f"{question.help} {expectation_text(question)} {hint}",
+                              short=True)
     if command == "back":
         if not answers:
-            return _question_turn(checked, question, "back", prefix="This is the first question.")
+            return _question_turn(checked, question, "back", prefix=_phrase("first_question"))
         previous = questionnaire.questions[answers[-1][0]]
         state = {**new_state(), "answers": [list(a) for a in answers[:-1]], "current": previous.id}
-        return _question_turn(state, previous, "back", prefix="Going back.")
+        return _question_turn(state, previous, "back", prefix=_phrase("going_back"))
     if command == "start_over":
-        return _advance([], prefix="Starting again.")
+        return _advance([], prefix=_phrase("starting_again"))
     if command == "stop":
-        return Turn(text=GOODBYE, state=checked, kind="stopped", ended=True)
+        return Turn(text=_phrase("goodbye"), state=checked, kind="stopped", ended=True)
     if meaning.kind == "out_of_range":
         lo, hi = question.range or (0, 0)
         return _question_turn(checked, question, "reask",
-                              prefix=f"{meaning.value} is not in the range. Please say a number from {lo} to {hi}.")
+                              prefix=f"{meaning.value} is not in the range. Please say a number from {lo} to {hi}.",
+                              short=True)
     if meaning.kind == "not_understood":
+        # What kind of answer is wanted, then only the short form of the question (not all of it again).
         return _question_turn(checked, question, "reask",
-                              prefix=f"Sorry, I didn't understand. {expectation_text(question)}")
+                              prefix=f"{_phrase('not_understood')} {expectation_text(question)}", short=True)
     value = UNKNOWN if meaning.kind == "dont_know" else meaning.value
     return _advance(answers + [(question.id, value)])

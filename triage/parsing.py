@@ -13,7 +13,7 @@ from typing import Any
 
 from .model import Question, load_answer_words
 
-COMMANDS = ("repeat", "help", "back", "start_over", "stop")
+COMMANDS = ("repeat", "help", "back", "start_over", "stop", "more")
 _MAX_PHRASE_WORDS = 5
 _MAX_INPUT_CHARS = 200  # nobody answers a yes/no question in more; longer input is not understood
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from .conversation import Turn, start, step
+from .locales import DEFAULT_LOCALE
 
 
 def _show(turn: Turn, out: TextIO) -> None:
@@ -24,18 +25,18 @@ def _is_tty(stream: TextIO) -> bool:
         return False
 
 
-def run(stdin: TextIO, stdout: TextIO) -> int:
-    """Run one whole assessment; returns the exit status (0)."""
-    turn = start()
+def run(stdin: TextIO, stdout: TextIO, locale: str = DEFAULT_LOCALE, returning: bool = False) -> int:
+    """Run one whole assessment in `locale` (see triage.start); returns the exit status (0)."""
+    turn = start(locale, returning=returning)
     _show(turn, stdout)
     while not turn.ended:
         line = stdin.readline()
         if not line:
             stdout.write("\n")
-            turn = step(turn.state, "stop")
+            turn = step(turn.state, "stop", locale)
         else:
             if not _is_tty(stdin):
                 stdout.write(line.strip() + "\n")  # echo scripted answers so the transcript reads well
-            turn = step(turn.state, line.strip())
+            turn = step(turn.state, line.strip(), locale)
         _show(turn, stdout)
     return 0

@@ -50,7 +50,13 @@ function newAlexa(baseUrl) {
     .interactionModelFile(MODEL_FILE)
     .create();
   alexa.filter(normalizeRequest);
+  alexa.baseUrl = baseUrl;
   return alexa;
+}
+
+// Another client on the same skill (its own session), e.g. to see what a plain launch says.
+function newAlexaLike(alexa) {
+  return newAlexa(alexa.baseUrl);
 }
 
 function unescapeXml(text) {
@@ -106,7 +112,7 @@ async function answerUntil(alexa, reply, done, limit = 20) {
 const scenarios = {
   async completeAssessment(alexa) {
     let reply = await alexa.launch();
-    includes(speech(reply), "if this is an emergency, call 911");
+    includes(speech(reply), "If this is an emergency, call nine one one");
     assertQuestion(reply);
     reply = await answerUntil(alexa, reply, ended);
     const text = speech(reply);
@@ -122,8 +128,45 @@ const scenarios = {
     includes(speech(reply), "Welcome to Spine Check");
     reply = await alexa.utter("yes"); // the first question screens for cauda equina syndrome
     assert.ok(ended(reply), "an emergency ends the session");
-    includes(speech(reply), "Call 911");
+    includes(speech(reply), "Call nine one one");
     includes(reply.response.card.content, "911");
+  },
+
+  async oneShotCheckMyBack(alexa) {
+    const launched = await newAlexaLike(alexa).launch();
+    const reply = await alexa.utter("ask spine check to check my back");
+    assertQuestion(reply);
+    const text = speech(reply);
+    includes(text, "call nine one one"); // the emergency line stays in the short welcome
+    assert.ok(!text.includes("You can also say repeat"), `long welcome in a one-shot: ${text}`);
+    assert.strictEqual(reprompt(reply), reprompt(launched), "starts at the first question");
+    assert.deepStrictEqual(reply.sessionAttributes.triage.answers, []);
+  },
+
+  async oneShotAboutBackPainAndLegNumbness(alexa) {
+    // "Alexa, ask spine check about my back pain and leg numbness": Alexa strips "ask spine check
+    // about"; virtual-alexa only strips "... to", so the rest is said as the first utterance.
+    const reply = await alexa.utter("my back pain and leg numbness");
+    assertQuestion(reply);
+    includes(speech(reply), "Welcome to Spine Check");
+    const next = await alexa.utter("no");
+    assert.strictEqual(next.sessionAttributes.triage.answers.length, 1);
+  },
+
+  async stopInNewSession(alexa) {
+    const reply = await alexa.utter("tell spine check to stop");
+    assert.ok(ended(reply), "a one-shot stop ends the session");
+    includes(speech(reply), "Goodbye.");
+    assert.ok(!speech(reply).includes("Welcome"), speech(reply));
+    assert.strictEqual(reply.response.reprompt, undefined);
+  },
+
+  async cancelAndHomeInNewSession(alexa, baseUrl) {
+    for (const name of ["AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent"]) {
+      const reply = await newAlexa(baseUrl).intend(name);
+      assert.ok(ended(reply), `${name} in a new session ends it`);
+      includes(speech(reply), "Goodbye.");
+    }
   },
 
   async help(alexa) {
@@ -218,7 +261,7 @@ async function main() {
   let failures = 0;
   for (const [name, scenario] of Object.entries(scenarios)) {
     try {
-      await scenario(newAlexa(baseUrl));
+      await scenario(newAlexa(baseUrl), baseUrl);
       console.log(`ok   ${name}`);
     } catch (error) {
       failures += 1;
