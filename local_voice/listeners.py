@@ -86,7 +86,7 @@ class EngineUnavailable(RuntimeError):
 #   frames (a likelihood ratio against "any sound at all"; near 0 when the grammar explains the
 #   audio as well as any phone string does, very negative for words outside the grammar);
 # - ``grammar_fit``: answer-path acoustic score against the best senone of each frame.
-CONFIDENCE_MODEL = {"bias": 5.1887, "phone_loop_ratio": 0.03253, "grammar_fit": 0.12216}
+CONFIDENCE_MODEL = {"bias": 5.6758, "phone_loop_ratio": 0.01425, "grammar_fit": 0.13972}
 
 
 def answer_confidence(phone_loop_ratio: float, grammar_fit: float, model: dict[str, float] | None = None) -> float:

@@ -361,7 +361,8 @@ class VoiceSession:
                 continue
             action = decide(heard.text, heard.confidence, False, self.config)
             reply = self._parse_yes_no(heard.text) if heard.text else None
-            if reply is not None and action == TAKE:
+            # A yes must be clear; a no need only be heard (at worst the question is asked again).
+            if reply is True and action == TAKE or reply is False and action != REASK:
                 return reply
             command = self._parse_command(heard.text) if heard.text and action != REASK else None
             if command is not None and command != "repeat":

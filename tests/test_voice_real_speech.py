@@ -22,6 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("real_speech", REPO / "bench" / "real_speech.py")
 assert _spec is not None and _spec.loader is not None
 real_speech = importlib.util.module_from_spec(_spec)
+sys.modules["real_speech"] = real_speech  # dataclasses look their module up there
 _spec.loader.exec_module(real_speech)
 
 SPEECH_DEV = real_speech.default_speech_dev()
