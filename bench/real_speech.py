@@ -179,6 +179,7 @@ def figures(items: list[Item], take_at: float | None = None, confirm_at: float |
         "nonanswer_taken": pct(sum(actions[id(it)] == "take" and it.is_answer for it in others), len(others)),
         "nonanswer_read_back": pct(sum(actions[id(it)] == "confirm" for it in others), len(others)),
         "reask": pct(sum(actions[id(it)] == "reask" for it in answers), len(answers)),
+        "taken": pct(sum(actions[id(it)] == "take" for it in answers), len(answers)),
         "decode_median_ms": statistics.median([it.decode_ms for it in items if it.speech] or [float("nan")]),
         "no_speech": pct(sum(not it.speech for it in others), len(others)),
     }
@@ -208,15 +209,18 @@ def print_table(rows: list[tuple[str, dict[str, float]]]) -> None:
           f"{f['n_nonanswers']} non-answer clips x grammars, in the last column)")
 
 
-def print_curve(items: list[Item], confirm_at: float, takes: Iterable[float]) -> None:
-    print(f"\nTrade-off on held-out speakers, confirm_at = {confirm_at:g}, varying take_at:\n")
-    print("| take_at | silently wrong | non-answers taken | non-answers read back | answers asked again | yes/no first try "
-          "| digits 16 kHz first try | digits 8 kHz first try |")
-    print("|---|---|---|---|---|---|---|---|")
-    for t in takes:
-        f = figures(items, t, confirm_at)
-        print(f"| {t:.2f} | {f['silently_wrong']:.1f}% | {f['nonanswer_taken']:.1f}% | {f['nonanswer_read_back']:.1f}% "
-              f"| {f['reask']:.1f}% | {f['yes_no']:.1f}% | {f['digits16']:.1f}% | {f['digits8']:.1f}% |")
+def print_curve(items: list[Item], vary: str, fixed: float, values: Iterable[float]) -> None:
+    other = "confirm_at" if vary == "take_at" else "take_at"
+    print(f"\nTrade-off on held-out speakers, {other} = {fixed:g}, varying {vary}:\n")
+    print(f"| {vary} | silently wrong | non-answers taken | non-answers read back | answers taken unread | answers read back "
+          "| answers asked again | yes/no first try | digits 16 kHz first try | digits 8 kHz first try |")
+    print("|---" * 10 + "|")
+    for v in values:
+        f = figures(items, v, fixed) if vary == "take_at" else figures(items, fixed, v)
+        read_back = 100.0 - f["taken"] - f["reask"]
+        print(f"| {v:.2f} | {f['silently_wrong']:.1f}% | {f['nonanswer_taken']:.1f}% | {f['nonanswer_read_back']:.1f}% "
+              f"| {f['taken']:.1f}% | {read_back:.1f}% | {f['reask']:.1f}% | {f['yes_no']:.1f}% | {f['digits16']:.1f}% "
+              f"| {f['digits8']:.1f}% |")
 
 
 # -- fitting (development speakers only) ------------------------------------------------------
@@ -332,8 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     if all(it.confidence is not None for it in items):
         take_at, confirm_at = choose_thresholds(dev)
         print(f"\nthresholds chosen on dev speakers: take_at={take_at:g} confirm_at={confirm_at:g}")
-        print_curve(held, confirm_at, [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99])
-        print_curve(held, 0.0, [0.9])
+        print_curve(held, "take_at", confirm_at, [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99])
+        print_curve(held, "confirm_at", take_at, [0.0, 0.07, 0.2, 0.3, 0.5, 0.7, 0.9])
     return 0
 
 
