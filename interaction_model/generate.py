@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from triage import load_answer_words
+from triage.locales import DEFAULT_LOCALE, supported_locales
 from triage.vocabulary import (
     command_phrases,
     dont_know_phrases,
@@ -28,9 +29,9 @@ from triage.vocabulary import (
 )
 
 MODEL_DIR = Path(__file__).resolve().parent
-# The English locales the skill is published in; each gets its own model file and manifest entry.
-LOCALES = ("en-US", "en-CA", "en-GB", "en-AU", "en-IN")
-DEFAULT_LOCALE = "en-US"
+# The locales the skill is published in, from the core's locale data (triage/data/locales.json);
+# each gets its own model file and manifest entry.
+LOCALES = supported_locales()
 MODEL_PATH = MODEL_DIR / f"{DEFAULT_LOCALE}.json"
 INVOCATION_NAME = "spine check"
 
