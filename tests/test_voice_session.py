@@ -196,7 +196,7 @@ def test_slower_and_faster_change_the_speaking_rate() -> None:
     assert rates[0] == 160 and rates[1] == 130 and rates[2] == 100 and rates[3] == 130
 
 
-@pytest.mark.parametrize("script", [["slower"], ["faster"], ["no", "slower"], ["help", "slower"], ["no", "repeat", "faster"]])
+@pytest.mark.parametrize("script", [["slower"], ["faster"], ["no", "yes", "slower"], ["help", "slower"], ["no", "yes", "repeat", "faster"]])  # a red-flag no is read back: "yes"
 def test_slower_and_faster_repeat_the_current_question_only_at_the_new_rate(script: list) -> None:
     """The issue: "slower" replayed the whole welcome instead of the current question."""
     import triage
