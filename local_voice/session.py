@@ -315,8 +315,8 @@ class VoiceSession:
                 # A command instead of yes or no ("go back", "stop"): it gets its own decision.
                 return self._on_heard(turn, confirmed)
             if not confirmed:
-                again = "Okay, let's carry on." if self._parse_command(heard.text) else "Let's try that question again."
-                self.say(f"{again} {self._question_text(turn)}")
+                lead = "Okay, let's carry on." if self._parse_command(heard.text) else "Let's try that question again."
+                self.say(f"{lead} {self._question_text(turn)}")
                 return turn
         rate = rate_command(heard.text)
         if rate is not None:
