@@ -158,3 +158,17 @@ def test_age_is_asked_or_a_clinician_is_seen_on_every_path(paths):
         elif isinstance(dict(answers)["age"], int) and dict(answers)["age"] < 16:
             assert asked[-1] == "age" and outcome["tier"] == "routine", answers
             assert outcome["specialist"] == "primary_care" and "children" in outcome["reasons"][0]
+
+
+def test_no_path_is_cut_short_by_the_ten_question_limit(paths, monkeypatch):
+    """Every path ends because nothing more can change the outcome, never because the limit was hit: a
+    question added to the data that pushed a path past ten would otherwise be skipped silently."""
+    import triage.conversation as conversation
+    monkeypatch.setattr(conversation, "MAX_QUESTIONS", 99)
+    conversation._next_question_id.cache_clear()
+    try:
+        for answers, _ in paths:
+            if len(answers) == MAX_QUESTIONS:
+                assert conversation.next_question(answers) is None, answers
+    finally:
+        conversation._next_question_id.cache_clear()
