@@ -9,7 +9,8 @@ from triage import load_questionnaire, read_state, start, step
 from triage.model import MAX_QUESTIONS, TIERS
 
 UTTERANCES = ["yes", "no", "I don't know", "seven", "0", "10", "eleven", "-3", "42", "three months", "repeat",
-              "help", "go back", "start over", "banana", "", "yes no", "1e9", "\u00e9\u00e8", "stop", "maybe"]
+              "help", "go back", "start over", "banana", "", "yes no", "1e9", "\u00e9\u00e8", "stop", "maybe",
+              "3 or 4", "maybe no", "probably", "two or three months", "no, five", "what?", "\u22123"]
 utterance = st.one_of(st.sampled_from(UTTERANCES), st.text(max_size=40))
 
 
@@ -28,8 +29,10 @@ def test_any_sequence_of_replies_keeps_a_valid_state(replies):
             assert turn.reprompt and turn.question_id and not turn.ended
         if turn.kind == "outcome":
             assert turn.outcome["tier"] in TIERS and turn.ended
-        if turn.kind in ("reask", "help", "repeat") and not previous.ended:
-            assert turn.state == previous.state  # a re-ask never loses or adds an answer
+        if turn.kind in ("reask", "help", "repeat", "confirm") and not previous.ended:
+            # a re-ask or read-back never loses or adds an answer
+            assert (turn.state["answers"], turn.state["current"]) == (previous.state["answers"],
+                                                                      previous.state["current"])
         if turn.kind == "stopped":
             break
 
