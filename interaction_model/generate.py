@@ -38,6 +38,7 @@ INVOCATION_NAME = "spine check"
 START_INTENT = "StartAssessmentIntent"
 NUMBER_INTENT = "AnswerNumberIntent"
 DONT_KNOW_INTENT = "DontKnowIntent"
+MORE_INTENT = "MoreIntent"  # "more" after the result: every reason, pattern and tip
 NUMBER_SLOT = "number"
 UNIT_SLOT = "unit"
 UNIT_TYPE = "DurationUnit"
@@ -68,7 +69,7 @@ START_PHRASES = (
     "i have back pain",
 )
 
-# Which core command each built-in intent carries. AMAZON.CancelIntent gets the word "cancel"
+# Which core command each built-in intent (and MoreIntent, ours) carries. AMAZON.CancelIntent gets the word "cancel"
 # (the core treats it as stop) so that no sample sits in two intents.
 COMMAND_INTENTS = {
     "help": "AMAZON.HelpIntent",
@@ -76,6 +77,7 @@ COMMAND_INTENTS = {
     "back": "AMAZON.PreviousIntent",
     "start_over": "AMAZON.StartOverIntent",
     "stop": "AMAZON.StopIntent",
+    "more": MORE_INTENT,
 }
 CANCEL_WORDS = ("cancel",)
 

@@ -351,6 +351,7 @@ INTENTS: dict[str, dict[str, Any]] = {
     "number-empty": intent("AnswerNumberIntent", number="?"),
     "dont-know": intent("DontKnowIntent"),
     "help": intent("AMAZON.HelpIntent"),
+    "more": intent("MoreIntent"),
     "repeat": intent("AMAZON.RepeatIntent"),
     "previous": intent("AMAZON.PreviousIntent"),
     "start-over": intent("AMAZON.StartOverIntent"),
@@ -515,25 +516,44 @@ def lost_place(turn: Turn) -> None:
 
 
 def finished(turn: Turn) -> None:
-    assert turn.text.startswith("The check is finished")
+    """After the result an answer is not understood: what can be said now, session open."""
+    _open(turn)
+    assert turn.text == step(turn.before, "").speech and turn.text.startswith(NOT_UNDERSTOOD)
+    assert "more" in turn.text and "go back" in turn.text
     assert turn.after["answers"] == turn.before["answers"] and turn.after["done"] is True
 
 
 def result_again(turn: Turn) -> None:
+    _open(turn)
     assert turn.after == turn.before
     final = step(turn.before, "repeat")
     assert final.outcome is not None and turn.text == final.speech
 
 
+def result_help(turn: Turn) -> None:
+    _open(turn)
+    assert turn.after == turn.before and turn.text == step(turn.before, "help").speech
+    assert all(command in turn.text for command in ("repeat", "more", "go back", "start over", "stop"))
+
+
+def result_details(turn: Turn) -> None:
+    _open(turn)
+    final = step(turn.before, "more")
+    assert final.kind == "more" and final.outcome is not None and turn.text == final.speech
+    assert all(reason in turn.text for reason in final.outcome["reasons"])
+    assert turn.after == turn.before
+
+
 COMMON_IN_A_QUESTION = {
-    "help": helped, "repeat": repeated, "previous": went_back, "start-over": restarted,
+    "help": helped, "more": helped, "repeat": repeated, "previous": went_back, "start-over": restarted,
     "start-assessment": already_started, "stop": goodbye, "cancel": goodbye,
     "navigate-home": goodbye, "fallback": re_asked, "unknown-intent": re_asked,
     "number-empty": re_asked, "number-unmatched-unit": re_asked,
 }
 AFTER_RESULT = {
     **{name: finished for name in INTENTS},
-    "repeat": result_again, "start-over": restarted, "start-assessment": restarted,
+    "repeat": result_again, "help": result_help, "more": result_details, "previous": went_back,
+    "start-over": restarted, "start-assessment": restarted,
     "stop": goodbye, "cancel": goodbye, "navigate-home": goodbye,
 }
 EXPECTED: dict[str, dict[str, Callable[[Turn], None]]] = {

@@ -127,26 +127,56 @@ def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None) ->
     }
 
 
-def outcome_speech(outcome: dict[str, Any], rules: Rules | None = None) -> str:
-    """The outcome as one spoken text. An emergency leads with its message and carries nothing else
-    but the reasons and the disclaimer, so it is not buried."""
+SPOKEN_REASONS = 2  # the result says the one or two strongest reasons; "more" says them all
+
+
+def _phrase(name: str) -> str:
+    return load_questionnaire().phrases[name]
+
+
+def result_offer(outcome: dict[str, Any]) -> str:
+    """What the person can say next, said last in the result and as its reprompt."""
+    return _phrase("result_offer_emergency" if outcome["tier"] == "emergency" else "result_offer")
+
+
+def result_parts(outcome: dict[str, Any]) -> tuple[str, list[str], str]:
+    """The spoken result in its parts: (what to do, the strongest reasons, the closing).
+
+    What to do is the tier and whom to see, at most 30 words (an emergency: the emergency message
+    alone). The reasons are the first `SPOKEN_REASONS` of `outcome["reasons"]`, which lists the
+    reasons of the rules that decided the tier in rule order, most urgent first. The closing is the
+    short disclaimer (said once) and the offer: repeat, more, or stop."""
+    closing = f"{_phrase('disclaimer_short')} {result_offer(outcome)}"
+    return outcome["message"], list(outcome["reasons"][:SPOKEN_REASONS]), closing
+
+
+def outcome_speech(outcome: dict[str, Any]) -> str:
+    """The result as said by a voice front end: what to do, then the one or two strongest reasons,
+    then the short disclaimer and the offer ("Say repeat to hear this again, more for ...")."""
+    first, reasons, closing = result_parts(outcome)
+    return " ".join([first, *reasons, closing])
+
+
+def _pattern_sentences(outcome: dict[str, Any], rules: Rules) -> list[str]:
+    # One sentence per pattern: a list of several long names cannot be followed by ear.
+    return [_phrase("also_consistent_with" if i else "consistent_with").replace("{pattern}", rules.patterns_spoken[p])
+            for i, p in enumerate(outcome["patterns"])]
+
+
+def outcome_details(outcome: dict[str, Any], rules: Rules | None = None) -> str:
+    """What "more" says: every pattern (one sentence each), every reason, the advice and the full
+    disclaimer, then what can be said next."""
     rules = rules or load_rules()
-    parts = [outcome["message"]]
-    if outcome["tier"] != "emergency" and outcome["patterns"]:
-        spoken = [rules.patterns_spoken[p] for p in outcome["patterns"]]
-        joined = spoken[0] if len(spoken) == 1 else ", ".join(spoken[:-1]) + ", and " + spoken[-1]
-        parts.append(f"Your answers are consistent with {joined}.")
-    parts.extend(outcome["reasons"])
-    if outcome["tier"] != "emergency":
-        parts.extend(outcome["advice"])
-    parts.append(outcome["disclaimer"])
+    parts = [*_pattern_sentences(outcome, rules), *outcome["reasons"], *outcome["advice"], outcome["disclaimer"],
+             _phrase("more_offer")]
     return " ".join(parts)
 
 
-def outcome_summary(outcome: dict[str, Any]) -> str:
-    """A short written summary (Alexa app card, text mode heading)."""
-    lines = [outcome["message"]]
-    lines.extend(outcome["reasons"])
+def outcome_summary(outcome: dict[str, Any], rules: Rules | None = None) -> str:
+    """Everything, written, one item a line: what to do, the patterns, every reason, the advice and
+    the full disclaimer (the Alexa app card and the text front end's printout)."""
+    rules = rules or load_rules()
+    lines = [outcome["message"], *_pattern_sentences(outcome, rules), *outcome["reasons"]]
     if outcome["advice"]:
         lines.append("Advice: " + " ".join(outcome["advice"]))
     lines.append(outcome["disclaimer"])
