@@ -3,7 +3,7 @@
 For each available engine (pocketsphinx always; Vosk when VOSK_MODEL_PATH or --model names a model)
 it prints a table: accuracy for yes/no, numbers 0-10 and commands at two noise levels, rejection of
 out-of-grammar speech, decode time per answer, real-time factor, model load time, peak RSS, and the
-turn latency from the end of speech to the recognized answer (energy VAD wait + decode).
+turn latency from the end of speech to the recognized answer (webrtcvad end-of-speech wait + decode).
 
     .venv/bin/python bench/local_voice.py [--quick] [--model DIR]
 """
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from local_voice.__main__ import answer_for  # noqa: E402
-from local_voice.audio import SAMPLE_RATE, EnergyVad, mix_noise, pad  # noqa: E402
+from local_voice.audio import SAMPLE_RATE, VoiceActivityDetector, mix_noise, pad  # noqa: E402
 from local_voice.listeners import EngineUnavailable, PocketsphinxListener, VoskListener, vosk_model_path  # noqa: E402
 from local_voice.session import question_phrases  # noqa: E402
 from local_voice.synth import OTHER_ACCENT_VOICES, SPEEDS, VOICES, espeak_available, synthesize_many  # noqa: E402
@@ -57,7 +57,7 @@ def turn_latency(listener, clips, phrases) -> list[float]:
     latencies = []
     for clip in clips:
         stream = mix_noise(pad(clip.samples, 0.0, 1.5), 40.0, seed=7)
-        vad = EnergyVad()
+        vad = VoiceActivityDetector()
         for start in range(0, len(stream), 1600):  # 100 ms blocks, like the microphone callback
             found = list(vad.feed(stream[start:start + 1600]))
             if found:

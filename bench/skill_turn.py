@@ -1,4 +1,4 @@
-"""Benchmark of one Alexa skill turn: in process, cold start, and HTTP under gunicorn.
+"""Benchmark of one Alexa skill turn: in process, cold start, and HTTP under waitress.
 
 Run from the repository root::
 
@@ -11,7 +11,7 @@ ask) measured in the same run so that machine speed cancels out:
 1. per-turn cost in process (deserialize -> invoke -> serialize -> JSON text), as a ratio
    (target <= 1.3x);
 2. cold start in a fresh interpreter (import + build the skill), as a ratio (target <= 1.3x);
-3. HTTP: ``python -m skill serve --no-verify`` with 2 gunicorn workers on 127.0.0.1, driven by an
+3. HTTP: ``python -m skill serve --no-verify`` (waitress, 4 threads) on 127.0.0.1, driven by an
    open-loop client in this script at a fixed 200 requests/s for 30 s: achieved requests/s, p50
    and p99 latency (measured from each request's scheduled send time, so queueing counts) and
    errors (target p99 < 20 ms, 0 errors).
@@ -41,32 +41,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from ask_sdk_core.dispatch_components import AbstractRequestHandler
-from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.skill import CustomSkill
-from ask_sdk_core.skill_builder import SkillBuilder
-from ask_sdk_model import RequestEnvelope, Response
+from ask_sdk_model import RequestEnvelope
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MINIMAL_FACTORY = "bench.skill_turn:build_minimal_skill"
+MINIMAL_FACTORY = "bench.bare_skill:build_skill"
 REAL_FACTORY = "skill:build_skill"
 
 
-class _SpeakAndAsk(AbstractRequestHandler):
-    """Answers every request with one spoken question: the least a real skill can do."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return True
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        return handler_input.response_builder.speak("Does it hurt?").ask("Does it hurt?").response
-
-
 def build_minimal_skill() -> CustomSkill:
-    """The reference point: an ask-sdk-core skill with one handler returning speak + ask."""
-    builder = SkillBuilder()
-    builder.add_request_handler(_SpeakAndAsk())
-    return builder.create()
+    """The reference point: the bare one-handler skill of bench/bare_skill.py (a module of its own,
+    so that its cold start below imports the SDK and nothing of this script)."""
+    from bench.bare_skill import build_skill  # here: main() puts the repository on sys.path first
+
+    return build_skill()
 
 
 def real_skill_factory() -> Callable[[], CustomSkill] | None:
@@ -185,7 +173,7 @@ def bench_cold_start(ours_spec: str, runs: int) -> dict[str, float]:
     return {"ours_ms": ours * 1e3, "minimal_ms": minimal * 1e3, "ratio": ours / minimal}
 
 
-# --- 3. HTTP under gunicorn -----------------------------------------------------------------
+# --- 3. HTTP under waitress -----------------------------------------------------------------
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -193,12 +181,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start_server(spec: str, workers: int) -> tuple[subprocess.Popen[bytes], str, Any]:
+def _start_server(spec: str, serve_args: list[str]) -> tuple[subprocess.Popen[bytes], str, Any]:
+    """Start ``python -m skill serve --no-verify`` with ``serve_args``; wait until it is healthy."""
     port = _free_port()
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [sys.executable, "-m", "skill", "serve", "--no-verify", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers), "--skill-factory", spec],
+         "--port", str(port), "--skill-factory", spec, *serve_args],
         cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
@@ -239,7 +228,7 @@ def open_loop(host: str, port: int, bodies: list[bytes], rate: float, duration: 
         while (job := jobs.get()) is not None:
             scheduled, body = job
             try:
-                # gunicorn's sync workers close after each reply, so one connection per request.
+                # One connection per request, as Alexa's own requests mostly arrive.
                 connection = http.client.HTTPConnection(host, port, timeout=5)
                 connection.request("POST", "/alexa", body=body,
                                    headers={"Content-Type": "application/json"})
@@ -281,8 +270,8 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def bench_http(spec: str, bodies: dict[str, str], rate: float, duration: float,
-               workers: int) -> dict[str, float]:
-    process, base, log = _start_server(spec, workers)
+               threads: int) -> dict[str, float]:
+    process, base, log = _start_server(spec, ["--threads", str(threads)])
     try:
         host, port = "127.0.0.1", int(base.rsplit(":", 1)[1])
         payloads = [body.encode() for body in bodies.values()]
@@ -311,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short run (about 15 s)")
     parser.add_argument("--rate", type=float, default=200.0, help="HTTP requests per second")
     parser.add_argument("--duration", type=float, default=None, help="HTTP seconds (default 30)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--threads", type=int, default=4, help="server threads (default 4)")
     args = parser.parse_args(argv)
     duration = args.duration or (5.0 if args.quick else 30.0)
 
@@ -341,8 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cold start (import + build): ours {cold['ours_ms']:.0f} ms, minimal "
           f"{cold['minimal_ms']:.0f} ms, ratio {cold['ratio']:.2f}x (target <= 1.3x)")
 
-    http = bench_http(ours_spec, bodies, args.rate, duration, args.workers)
-    print(f"HTTP, gunicorn {args.workers} workers, open loop at {http['rate_target']:.0f} req/s "
+    http = bench_http(ours_spec, bodies, args.rate, duration, args.threads)
+    print(f"HTTP, waitress {args.threads} threads, open loop at {http['rate_target']:.0f} req/s "
           f"for {http['duration_s']:.1f} s: {http['rps']:.1f} req/s, p50 {http['p50_ms']:.2f} ms, "
           f"p99 {http['p99_ms']:.2f} ms, max {http['max_ms']:.2f} ms, errors {http['errors']}"
           f"/{http['sent']} (target p99 < 20 ms, 0 errors)")

@@ -5,7 +5,14 @@
     python -m local_voice hear --expect yes_no|number|command [--range LO HI] FILE.wav ...
 
 Without a microphone (and without --listen-from) it falls back to the core's text mode with a
-one-line explanation. ``hear`` prints one JSON line per file: file, heard, answer, engine, decode_ms.
+one-line explanation. ``hear`` prints one JSON line per file: file, heard, answer, engine,
+decode_ms, speech (false when no voice was found: nothing is decoded then) and notices (what the
+session would tell the person about that audio: "I didn't hear anything.", clipping, narrowband).
+Each file is heard exactly as the session would hear it, whatever files come before it.
+
+Exit status: 0 done; 1 a ``hear`` file could not be read; 2 bad engine, model or ``--listen-from``
+file, or a voice engine asked for with no microphone; 3 speech output failed for some prompts
+(they were printed); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,9 +23,8 @@ import logging
 import sys
 from typing import Sequence, TextIO
 
-import numpy as np
 
-from local_voice.audio import AudioFormatError, read_wav, split_utterances
+from local_voice.audio import NO_SPEECH_NOTICE, AudioFormatError, read_recording, speech_in
 from local_voice.listeners import (
     EngineUnavailable,
     Listener,
@@ -26,8 +32,9 @@ from local_voice.listeners import (
     WavFileSource,
     choose_listener,
     microphone_problem,
+    vosk_model_path,
 )
-from local_voice.session import VoiceSession, question_phrases, rate_command
+from local_voice.session import VoiceSession, question_phrases, rate_command, recognize_utterance
 from local_voice.speakers import DEFAULT_RATE, make_speaker
 
 log = logging.getLogger("local_voice")
@@ -98,22 +105,20 @@ def hear_main(argv: Sequence[str], out: TextIO) -> int:
     status = 0
     for name in args.files:
         try:
-            samples = read_wav(name)
-        except (AudioFormatError, OSError) as exc:
+            recording = read_recording(name)
+        except AudioFormatError as exc:
             print(f"local_voice: {exc}", file=sys.stderr)
             status = 1
             continue
-        parts = split_utterances(samples)
-        if parts:
-            samples = np.concatenate([u.samples for u in parts])
-        heard = listener.recognize(samples, phrases)
-        record = {
-            "file": name,
-            "heard": heard.text,
-            "answer": answer_for(args.expect, heard.text, args.unit),
-            "engine": heard.engine,
-            "decode_ms": round(heard.decode_ms, 1),
-        }
+        utterance = speech_in(recording)
+        record: dict[str, object] = {"file": name, "heard": None, "answer": None, "engine": listener.name, "decode_ms": 0.0}
+        if utterance is None:
+            # Never decode a file without a voice in it: a muted microphone must not give a number.
+            record.update(speech=False, notices=recording.notices + [NO_SPEECH_NOTICE])
+        else:
+            heard = recognize_utterance(listener, utterance, phrases)
+            record.update(heard=heard.text, answer=answer_for(args.expect, heard.text, args.unit), engine=heard.engine,
+                          decode_ms=round(heard.decode_ms, 1), speech=True, notices=list(utterance.notices))
         out.write(json.dumps(record) + "\n")
         out.flush()
     return status
@@ -143,19 +148,33 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.text:
         return text_mode(out, args.locale)
-    source_is_mic = not args.listen_from
-    if source_is_mic:
-        problem = microphone_problem()
-        if problem:
-            out.write(f"No audio input device ({problem}), so Spine Check runs in text mode.\n")
-            return text_mode(out, args.locale)
+    source: WavFileSource | MicrophoneSource | None = None
+    if args.listen_from:
+        try:  # every file is read now, so a bad one is one line before the welcome, not a traceback
+            source = WavFileSource(args.listen_from)
+        except AudioFormatError as exc:
+            print(f"local_voice: --listen-from: {exc}", file=sys.stderr)
+            return 2
+    problem = microphone_problem() if source is None else None
+    if problem and not (args.engine or args.model or vosk_model_path(None)):
+        out.write(f"No audio input device ({problem}), so Spine Check runs in text mode.\n")
+        return text_mode(out, args.locale)
+    # An engine asked for (by --engine, --model or VOSK_MODEL_PATH) is loaded before anything else:
+    # one that cannot start is an error, never a silent switch to text mode.
     try:
         listener: Listener = choose_listener(args.engine, args.model)
     except EngineUnavailable as exc:
         print(f"local_voice: {exc}", file=sys.stderr)
         return 2
+    if problem:
+        if args.engine or args.model:
+            print(f"local_voice: --engine/--model ask for speech input, but there is no audio input device ({problem}); "
+                  "use --listen-from FILE.wav, or --text for text mode", file=sys.stderr)
+            return 2
+        out.write(f"No audio input device ({problem}), so Spine Check runs in text mode.\n")
+        return text_mode(out, args.locale)
     speaker = make_speaker(args.say_to, args.rate)
-    source = WavFileSource(args.listen_from) if args.listen_from else MicrophoneSource()
+    source = source or MicrophoneSource()
     where = "from the given recordings" if args.listen_from else "on the default microphone"
     spoken = f"writing prompts to {args.say_to}" if args.say_to else f"speaking at {speaker.rate} words per minute"
     out.write(f"Listening {where} with {ENGINE_DETAILS.get(listener.name, listener.name)} (loaded in {listener.load_ms:.0f} ms); {spoken}. Say help at any time.\n")

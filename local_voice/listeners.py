@@ -8,7 +8,8 @@ understood instead of being forced onto the nearest answer.
 
 Audio sources hand the session one utterance at a time: ``WavFileSource`` from files (scripted and
 headless use, and tests), ``MicrophoneSource`` from the default input device through a queue and the
-energy VAD. Both go through the same VAD, so files exercise the microphone's code path.
+webrtcvad voice-activity detector. Both go through the same detector, so files exercise the
+microphone's code path.
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ import os
 import queue
 import re
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from local_voice.audio import (SAMPLE_RATE, EnergyVad, Utterance, noise_floor_db, read_wav, split_utterances,
-                               trim_to_speech)
+from local_voice.audio import (SAMPLE_RATE, Recording, Utterance, VoiceActivityDetector, notices_for, read_recording,
+                               speech_in, trim_to_speech)
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +156,13 @@ class PocketsphinxListener:
         if self._active != search:
             self._decoder.activate_search(search)
             self._active = search
+        # The model's front end removes noise (feat.params: -remove_noise yes) with a noise estimate
+        # that it carries from one utterance into the next, so the same clip was heard differently
+        # depending on what came before it (4 of 58 real recordings changed answer when the order
+        # changed). start_stream() resets that estimate: one clip, one result, in any order.
+        with warnings.catch_warnings():  # 5.1 calls it "deprecated and unnecessary"; it is neither here
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self._decoder.start_stream()
         self._decoder.start_utt()
         self._decoder.process_raw(trim_to_speech(audio).tobytes(), full_utt=True)
         self._decoder.end_utt()
@@ -268,40 +277,37 @@ class AudioSource(Protocol):
 
 
 class WavFileSource:
-    """Each WAV file is the next spoken answer; a file with no speech in it counts as silence."""
+    """Each audio file is the next spoken answer; a file with no speech in it counts as silence.
+
+    Every file is read when the source is made, so a missing or unreadable file is reported (as
+    ``AudioFormatError``, one line) before the session starts talking, not in the middle of it.
+    """
 
     def __init__(self, paths: Sequence[str | Path]) -> None:
-        self._paths = [Path(p) for p in paths]
+        self._recordings: list[Recording] = [read_recording(p) for p in paths]
         self._index = 0
 
     @property
     def remaining(self) -> int:
-        return len(self._paths) - self._index
+        return len(self._recordings) - self._index
 
     def next_utterance(self, wait_s: float) -> Utterance | None:
-        if self._index >= len(self._paths):
+        if self._index >= len(self._recordings):
             raise EndOfInput()
-        path = self._paths[self._index]
+        recording = self._recordings[self._index]
         self._index += 1
-        samples = read_wav(path)
-        # A file is measured whole first: one that starts straight into speech (a trimmed
-        # recording, a synthesizer's output) must not teach the VAD that speech is the noise floor.
-        found = split_utterances(samples, EnergyVad(initial_floor_db=noise_floor_db(samples)))
-        if not found:
-            return None
-        # The file is one answer even if the VAD saw a pause inside it: join the speech parts.
-        return Utterance(np.concatenate([u.samples for u in found]), found[-1].speech_end, found[-1].decided_at)
+        return speech_in(recording)
 
 
 class MicrophoneSource:
     """The default input device: a sounddevice callback fills a queue that the VAD loop drains."""
 
-    def __init__(self, vad: EnergyVad | None = None, block_s: float = 0.1) -> None:
+    def __init__(self, vad: VoiceActivityDetector | None = None, block_s: float = 0.1) -> None:
         import sounddevice  # PortAudio is only needed when a microphone is used
 
         self._sd = sounddevice
         self._queue: queue.Queue[np.ndarray] = queue.Queue()
-        self._vad = vad or EnergyVad()
+        self._vad = vad or VoiceActivityDetector()
         self._stream = sounddevice.InputStream(
             samplerate=SAMPLE_RATE,
             channels=1,
@@ -338,6 +344,7 @@ class MicrophoneSource:
             except queue.Empty:
                 continue
             for utterance in self._vad.feed(chunk):
+                utterance.notices = notices_for(utterance.samples)
                 return utterance
 
     def close(self) -> None:

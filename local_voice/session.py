@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Protocol, TextIO
 
+from local_voice.audio import NO_SPEECH_NOTICE, Utterance
 from local_voice.listeners import AudioSource, EndOfInput, Heard, Listener, normalize_phrase
 from local_voice.speakers import Speaker, clamp_rate
 
@@ -112,6 +113,20 @@ def confirmation_phrases() -> tuple[str, ...]:
     return question_phrases("yes_no")
 
 
+def recognize_utterance(listener: Listener, utterance: Utterance, phrases: tuple[str, ...],
+                        config: SessionConfig | None = None) -> Heard:
+    """Audio to heard: the one step that both the session and ``python -m local_voice hear`` use.
+
+    It depends only on its arguments (one utterance, one grammar), so the same audio is heard the
+    same way wherever and in whatever order it comes.
+    """
+    config = config or SessionConfig()
+    heard = listener.recognize(utterance.samples, phrases)
+    if heard.text is not None and heard.confidence <= config.accept_below:
+        heard = Heard(None, heard.confidence, heard.decode_ms, heard.engine)
+    return heard
+
+
 def rate_command(text: str | None) -> str | None:
     """'slower' or 'faster' when the text is one of the rate phrases."""
     for name, group in RATE_PHRASES.items():
@@ -151,6 +166,7 @@ class VoiceSession:
         self._parse_yes_no = parse_yes_no
         self._parse_command = parse_command
         self._silences = 0
+        self._noticed: set[str] = set()  # audio-quality notices are said once per session
         self.heard_log: list[Heard] = []
 
     # -- output -------------------------------------------------------------------------------
@@ -190,9 +206,11 @@ class VoiceSession:
         if utterance is None:
             self.out.write("You (heard): (silence)\n")
             return None
-        heard = self.listener.recognize(utterance.samples, phrases)
-        if heard.text is not None and heard.confidence <= self.config.accept_below:
-            heard = Heard(None, heard.confidence, heard.decode_ms, heard.engine)
+        for notice in utterance.notices:
+            if notice not in self._noticed:
+                self._noticed.add(notice)
+                self.say(notice)
+        heard = recognize_utterance(self.listener, utterance, phrases, self.config)
         self.heard_log.append(heard)
         self.out.write(f"You (heard): {heard.text if heard.text is not None else '(not understood)'}\n")
         self.out.flush()
@@ -231,7 +249,7 @@ class VoiceSession:
     def _on_silence(self, turn: Turn, phrases: tuple[str, ...]) -> Turn:
         self._silences += 1
         if self._silences <= self.config.silent_reprompts:
-            self.say(self._reprompt(turn))
+            self.say(f"{NO_SPEECH_NOTICE} {self._reprompt(turn)}")
             return turn
         self._silences = 0
         self.say(PAUSED)

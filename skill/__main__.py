@@ -1,6 +1,8 @@
 """Command line for the skill: ``python -m skill serve``.
 
-Serves the web endpoint with gunicorn. Request verification is on by default and then needs a skill
+Serves the web endpoint with waitress: one process whose I/O thread reads every request in full
+(headers and body) before a worker thread sees it, so slow or idle clients hold only a connection
+slot and a buffer, never a worker. Request verification is on by default and then needs a skill
 ID (``--skill-id`` or the environment variable ``SPINE_CHECK_SKILL_ID``); ``--no-verify`` is for
 local testing only and is refused on anything but a loopback address.
 """
@@ -18,6 +20,18 @@ from skill.request_log import LOG_FORMAT_ENV, LOG_FORMATS, configure_logging, re
 
 SKILL_ID_ENV = "SPINE_CHECK_SKILL_ID"
 DEFAULT_FACTORY = "skill:build_skill"
+
+# Waitress settings. A connection slot is a file descriptor and a small buffer, so many can be open;
+# the limit keeps a flood of connections from exhausting descriptors (poll() has no 1024 cap).
+CONNECTION_LIMIT = 1000
+# Alexa sends a request at once and waits at most 8 s for the reply: a connection silent for longer
+# than this is closed (checked every CLEANUP_INTERVAL seconds).
+IDLE_TIMEOUT_SECONDS = 15
+CLEANUP_INTERVAL_SECONDS = 5
+# Alexa's headers are a few hundred bytes. Bodies over the endpoint's own 64 KiB limit are refused
+# by the app with a JSON 413; waitress refuses only what is far beyond that, before buffering it.
+MAX_HEADER_BYTES = 16 * 1024
+MAX_BUFFERED_BODY_BYTES = 1024 * 1024
 
 
 def is_loopback(host: str) -> bool:
@@ -45,7 +59,7 @@ def _bind_address(host: str, port: int) -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m skill", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve POST /alexa and GET /healthz with gunicorn")
+    serve = commands.add_parser("serve", help="serve POST /alexa and GET /healthz with waitress")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
     serve.add_argument(
@@ -58,7 +72,8 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip Alexa request verification (loopback addresses only; for local testing)",
     )
-    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    serve.add_argument("--threads", type=int, default=4,
+                       help="worker threads running the skill (default 4)")
     serve.add_argument("--log-format", choices=LOG_FORMATS, default=None,
                        help=f"plain (a terminal) or json (a log service); default ${LOG_FORMAT_ENV}"
                             " or plain")
@@ -71,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Check the options, build the app and run gunicorn until it is stopped."""
+    """Check the options, load the trust store, build the app and serve it until stopped."""
     verify = not args.no_verify
     if verify and not args.skill_id:
         print(
@@ -86,8 +101,8 @@ def serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.workers < 1:
-        print("error: --workers must be at least 1", file=sys.stderr)
+    if args.threads < 1:
+        print("error: --threads must be at least 1", file=sys.stderr)
         return 2
     if not 0 <= args.port <= 65535:
         print("error: --port must be between 0 and 65535", file=sys.stderr)
@@ -99,11 +114,22 @@ def serve(args: argparse.Namespace) -> int:
         return 2
 
     # Imported late so the refusals above are instant and work without the skill's dependencies.
-    from gunicorn.app.base import BaseApplication
+    from waitress.server import create_server
 
+    from skill.verification import RequestVerifier, TrustStoreError
     from skill.web import create_app
 
-    app = create_app(load_factory(args.skill_factory)(), skill_id=args.skill_id, verify=verify)
+    verifier = None
+    if verify:
+        try:
+            # The trust store is loaded now, not on the first request: without it every request
+            # would fail, so the server must not start.
+            verifier = RequestVerifier(args.skill_id)
+        except TrustStoreError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    skill = load_factory(args.skill_factory)()
+    app = create_app(skill, skill_id=args.skill_id, verify=verify, verifier=verifier)
     if not verify:
         banner = "!" * 72
         print(
@@ -113,19 +139,26 @@ def serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-
-    class _Server(BaseApplication):
-        def load_config(self) -> None:
-            self.cfg.set("bind", [_bind_address(args.host, args.port)])
-            self.cfg.set("workers", args.workers)
-            # Alexa waits 8 s for an answer; a worker stuck longer than that is of no use to anyone.
-            self.cfg.set("timeout", 10)
-            self.cfg.set("proc_name", "spine-check-skill")
-
-        def load(self) -> Any:
-            return app
-
-    _Server().run()
+    address = _bind_address(args.host, args.port)
+    server = create_server(
+        app,
+        listen=address,
+        threads=args.threads,
+        connection_limit=CONNECTION_LIMIT,
+        channel_timeout=IDLE_TIMEOUT_SECONDS,
+        cleanup_interval=CLEANUP_INTERVAL_SECONDS,
+        max_request_header_size=MAX_HEADER_BYTES,
+        max_request_body_size=MAX_BUFFERED_BODY_BYTES,
+        asyncore_use_poll=True,
+        ident="spine-check",
+    )
+    print(f"serving POST /alexa and GET /healthz on http://{address}", file=sys.stderr, flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
     return 0
 
 

@@ -46,7 +46,7 @@ from interaction_model.generate import (
     unit_words,
 )
 from skill import request_log
-from skill.speech import MAX_SPEECH_CHARS, ssml
+from skill.speech import ssml
 from triage import Turn, load_questionnaire, outcome_summary, read_state, start, step
 
 logger = logging.getLogger(__name__)
@@ -324,28 +324,11 @@ class FallbackHandler(_IntentHandler):
 
 
 class RepeatHandler(_IntentHandler):
-    """Replays the last response as it was said; asks the core only when there is none to replay."""
+    """Says the current question (or the result) again. What is said is derived from the verified
+    state by the core, never replayed from session attributes, which a forged request controls."""
 
     intent_name = "AMAZON.RepeatIntent"
     utterance = "repeat"
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        attributes = _attributes(handler_input)
-        state = read_state(attributes.get(STATE_KEY))
-        speech = attributes.get(LAST_SPEECH_KEY)
-        reprompt = attributes.get(LAST_REPROMPT_KEY)
-        replayable = (
-            state is not None
-            and not state["done"]
-            and isinstance(speech, str)
-            and 0 < len(speech) <= MAX_SPEECH_CHARS
-            and isinstance(reprompt, str)
-            and 0 < len(reprompt) <= MAX_SPEECH_CHARS
-        )
-        if not replayable:
-            return super().handle(handler_input)
-        # str() only for the type checker: `replayable` has already checked both are strings.
-        return handler_input.response_builder.speak(ssml(str(speech))).ask(ssml(str(reprompt))).response
 
 
 class UnknownIntentHandler(AbstractRequestHandler):

@@ -1,18 +1,40 @@
 """Plain text to Alexa speech: SSML with the XML special characters escaped.
 
-The core speaks plain sentences; anything it says (or a tampered session attribute replayed by
-Repeat) must not be able to break out of the ``<speak>`` element.
+The core speaks plain sentences; nothing it says may break out of the ``<speak>`` element or make
+Alexa refuse the response.
 """
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+import re
 
-# Alexa refuses output speech longer than 8000 characters; a longer text can only come from a
-# tampered attribute, so it is cut rather than sent.
-MAX_SPEECH_CHARS = 7000
+
+def escape(text: str) -> str:
+    """``&``, ``<`` and ``>`` as XML entities (as ``xml.sax.saxutils.escape``, whose import pulls
+    in urllib.request, http.client and ssl: a fifth of the Lambda entry's cold start)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# Alexa refuses output speech over 8000 characters, and the limit applies to the SSML as sent:
+# tags and escapes count ("&" is sent as "&amp;"), so the text is cut after escaping is reckoned.
+MAX_SSML_CHARS = 8000
+_OPEN, _CLOSE = "<speak>", "</speak>"
+# Characters XML 1.0 forbids (C0 controls but tab and newlines, lone surrogates, U+FFFE/U+FFFF):
+# one of them would make the whole SSML document invalid, so they are dropped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def ssml(text: str) -> str:
-    """``<speak>`` + escaped text + ``</speak>``."""
-    return f"<speak>{escape(text[:MAX_SPEECH_CHARS])}</speak>"
+    """``<speak>`` + escaped text + ``</speak>``, at most MAX_SSML_CHARS long in all.
+
+    A text too long is cut at the last whole character (never inside an escape) that fits.
+    """
+    escaped = escape(_NOT_XML.sub("", text))
+    budget = MAX_SSML_CHARS - len(_OPEN) - len(_CLOSE)
+    if len(escaped) > budget:
+        escaped = escaped[:budget]
+        # An entity cut in half would be invalid XML; drop the partial one.
+        amp = escaped.rfind("&", max(0, budget - 5))
+        if amp >= 0 and ";" not in escaped[amp:]:
+            escaped = escaped[:amp]
+    return f"{_OPEN}{escaped}{_CLOSE}"

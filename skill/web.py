@@ -11,20 +11,24 @@ import logging
 import traceback
 
 import flask
-from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.skill import CustomSkill
-from ask_sdk_model import RequestEnvelope
-from ask_sdk_runtime.exceptions import DispatchException
 from werkzeug.exceptions import HTTPException
 
 from skill import request_log
-from skill.envelope_compat import normalize_envelope
-from skill.verification import RequestVerifier, VerificationError, check_application_id
+from skill.request_checks import (
+    MAX_ENVELOPE_BYTES,
+    VerificationError,
+    check_application_id,
+    check_envelope_shape,
+    deserialize_envelope,
+    respond,
+)
+from skill.verification import RequestVerifier
 
 logger = logging.getLogger(__name__)
 
-# Alexa requests are a few KiB; anything this large is not one.
-MAX_BODY_BYTES = 64 * 1024
+# Alexa requests are a few KiB; anything this large is not one (the Lambda entry's limit too).
+MAX_BODY_BYTES = MAX_ENVELOPE_BYTES
 
 
 def _error(status: int, message: str) -> flask.Response:
@@ -76,30 +80,15 @@ def create_app(
             envelope = json.loads(body)
         except (ValueError, RecursionError):
             return _error(400, "body is not valid JSON")
-        if not isinstance(envelope, dict) or not isinstance(envelope.get("request"), dict):
-            return _error(400, "body is not an Alexa request envelope")
-        envelope = normalize_envelope(envelope)  # numeric timestamps, null context, as Alexa sends
-        # The SDK's deserializer quietly accepts some wrong shapes here; handlers would then crash.
-        if any(not isinstance(envelope.get(key, {}), dict) for key in ("session", "context")):
-            return _error(400, "session and context must be objects")
+        # The checks the Lambda entry makes too (skill/request_checks.py); each raises
+        # VerificationError, answered below with its status.
+        envelope = check_envelope_shape(envelope)  # normalized as Alexa really sends it
         if verifier is not None:
             verifier.verify_envelope(envelope)
         elif skill_id:
             check_application_id(envelope, skill_id)
-        try:
-            request_envelope = skill.serializer.deserialize(json.dumps(envelope), RequestEnvelope)
-        except (SerializationException, ValueError, TypeError, AttributeError, RecursionError):
-            # The SDK's deserializer turns most wrong-typed fields into SerializationException but
-            # lets a few plain Python errors through; all of them mean the input is malformed.
-            return _error(400, "request envelope has missing or wrong-typed fields")
-        if request_envelope.request is None:
-            return _error(400, "request envelope has no request")
-        try:
-            response_envelope = skill.invoke(request_envelope=request_envelope, context=None)
-        except DispatchException:
-            # No handler claims this request type; a skill with a catch-all never gets here.
-            return _error(400, "request type not supported")
-        return flask.jsonify(skill.serializer.serialize(response_envelope))
+        request_envelope = deserialize_envelope(skill, json.dumps(envelope))
+        return flask.jsonify(respond(skill, request_envelope))
 
     request_log.install(app, verifying=verifier is not None)
 

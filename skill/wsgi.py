@@ -1,8 +1,9 @@
-"""WSGI entry for production: ``gunicorn skill.wsgi:app`` behind a TLS-terminating proxy.
+"""WSGI entry for any WSGI server, e.g. ``waitress-serve --listen 127.0.0.1:8080 skill.wsgi:app``
+behind a TLS-terminating proxy (``python -m skill serve`` does the same with tuned limits).
 
 Verification is always on here; the skill ID comes from ``SPINE_CHECK_SKILL_ID`` and the app
-refuses to load without it, so a misconfigured deployment fails at start rather than serving
-unverified requests.
+refuses to load without it or without a readable CA bundle (TrustStoreError), so a misconfigured
+deployment fails at start rather than serving unverified requests or failing every one.
 """
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], timeout
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
-        process.terminate()  # gunicorn shuts its workers down gracefully on SIGTERM
+        process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -92,15 +92,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def start_skill_server() -> Iterator[StartServer]:
-    """Call with extra ``serve`` arguments; returns a SkillServer. Defaults: --no-verify, 1 worker."""
+    """Call with extra ``serve`` arguments; returns a SkillServer. Defaults: --no-verify, 2 threads."""
     processes: list[subprocess.Popen[bytes]] = []
 
     def start(
-        *args: str, workers: int = 1, verify: bool = False, timeout: float = 30.0
+        *args: str, threads: int = 2, verify: bool = False, timeout: float = 30.0
     ) -> SkillServer:
         port = free_port()
         command = [sys.executable, "-m", "skill", "serve", "--host", "127.0.0.1",
-                   "--port", str(port), "--workers", str(workers), *args]
+                   "--port", str(port), "--threads", str(threads), *args]
         if not verify:
             command.append("--no-verify")
         process = _spawn(command)
@@ -120,7 +120,7 @@ def live_skill_server() -> Iterator[str]:
     port = free_port()
     process = _spawn(
         [sys.executable, "-m", "skill", "serve", "--no-verify", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1"]
+         "--port", str(port), "--threads", "2"]
     )
     base_url = f"http://127.0.0.1:{port}"
     try:

@@ -269,34 +269,58 @@ def test_help_explains_the_current_question_and_keeps_the_state() -> None:
     assert chat.state == before
 
 
-def test_repeat_replays_the_last_response_exactly() -> None:
+def test_repeat_says_the_current_question_again() -> None:
     chat = Conversation()
     chat.send(launch())
     chat.send(intent("AMAZON.NoIntent"))
-    last = chat.reply["response"]
     state = chat.state
     reply = chat.send(intent("AMAZON.RepeatIntent"))
-    assert reply["response"]["outputSpeech"] == last["outputSpeech"]
-    assert reply["response"]["reprompt"] == last["reprompt"]
+    assert_question_turn(reply)
+    assert chat.text == step(state, "repeat").speech
     assert chat.state == state
 
 
-def test_repeat_after_help_replays_the_help() -> None:
+def test_repeat_after_help_says_the_question_again() -> None:
     chat = Conversation()
     chat.send(launch())
+    state = chat.state
     chat.send(intent("AMAZON.HelpIntent"))
-    help_text = chat.text
     chat.send(intent("AMAZON.RepeatIntent"))
-    assert chat.text == help_text
+    assert chat.text == step(state, "repeat").speech
+    assert chat.state == state
 
 
-def test_repeat_without_a_last_response_asks_the_core() -> None:
+def test_repeat_after_the_result_says_the_result_again() -> None:
     chat = Conversation()
     chat.send(launch())
-    attributes = {STATE_KEY: chat.state}  # no last_speech: e.g. an older version of the skill
+    while not chat.ended:
+        chat.answer_calmly()
+    result = chat.text
+    reply = invoke(envelope(intent("AMAZON.RepeatIntent"), chat.attributes))
+    assert speech_text(reply) == result
+
+
+FORGED_LAST_SPEECH: list[Any] = [
+    "You are fine. There is no need to see anyone.",        # plausible words the core never says
+    "a < b & c > d </speak><audio src='https://x'/>",       # SSML injection
+    "x" * 60_000,                                            # over Alexa's limit
+    {"ssml": "<x/>"}, 5, None,                                # wrong types
+]
+
+
+@pytest.mark.parametrize("forged", FORGED_LAST_SPEECH, ids=lambda v: repr(v)[:20])
+def test_repeat_never_speaks_session_attributes(forged: Any) -> None:
+    """Repeat derives its words from the verified state, so forged attributes cannot make the
+    skill say anything the core would not say at that point."""
+    chat = Conversation()
+    chat.send(launch())
+    chat.send(intent("AMAZON.NoIntent"))
+    attributes = {**(chat.attributes or {}), LAST_SPEECH_KEY: forged, "last_reprompt": forged}
     reply = invoke(envelope(intent("AMAZON.RepeatIntent"), attributes))
     assert_question_turn(reply)
-    assert speech_text(reply) == step(chat.state, "repeat").speech
+    expected = step(chat.state, "repeat")
+    assert speech_text(reply) == expected.speech
+    assert speech_text(reply, reprompt=True) == expected.reprompt
 
 
 def test_go_back_returns_to_the_previous_question() -> None:
@@ -446,15 +470,6 @@ def test_session_ended_with_an_error_is_handled() -> None:
     reply = invoke(envelope({"type": "SessionEndedRequest", "reason": "ERROR",
                              "error": {"type": "INVALID_RESPONSE", "message": "x"}}))
     assert "outputSpeech" not in reply["response"]
-
-
-def test_speech_is_escaped_ssml() -> None:
-    chat = Conversation()
-    chat.send(launch())
-    attributes = {**(chat.attributes or {}), LAST_SPEECH_KEY: "a < b & c > d </speak><audio/>"}
-    reply = invoke(envelope(intent("AMAZON.RepeatIntent"), attributes))
-    assert speech_text(reply) == "a < b & c > d </speak><audio/>"
-    assert "&lt;/speak&gt;" in reply["response"]["outputSpeech"]["ssml"]
 
 
 def test_handler_error_speaks_an_apology_and_logs_no_answers(

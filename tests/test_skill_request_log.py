@@ -3,11 +3,13 @@ Flask app and the Lambda entry, and from a real ``python -m skill serve`` proces
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import logging
 import os
 import re
+import sys
 import urllib.request
 from typing import Any, Iterator
 
@@ -160,8 +162,12 @@ def test_a_handler_error_is_logged_as_error_without_content(log_stream: Any,
     assert_no_secrets(stream.getvalue())
 
 
-def test_lambda_entry_logs_one_line_per_event(log_stream: Any) -> None:
-    from skill.lambda_function import lambda_handler
+def test_lambda_entry_logs_one_line_per_event(log_stream: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The Lambda entry reads its configuration at import: a fresh copy in local-test mode.
+    monkeypatch.delenv("SPINE_CHECK_SKILL_ID", raising=False)
+    monkeypatch.setenv("SPINE_CHECK_LOCAL_TEST", "1")
+    monkeypatch.delitem(sys.modules, "skill.lambda_function", raising=False)
+    lambda_handler = importlib.import_module("skill.lambda_function").lambda_handler
 
     stream = log_stream("json")
     chat = reached("duration_weeks")
@@ -210,7 +216,7 @@ def test_track_outside_a_request_is_harmless() -> None:
 @pytest.mark.parametrize("how", ["option", "environment"])
 def test_served_skill_logs_json_lines(start_skill_server: StartServer, how: str,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """A real gunicorn server: every request line on stderr is one JSON object."""
+    """A real served process: every request line on stderr is one JSON object."""
     if how == "environment":
         monkeypatch.setenv(LOG_FORMAT_ENV, "json")
         server = start_skill_server()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
@@ -17,12 +19,15 @@ from typing import Any, Callable
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from bench.skill_turn import build_minimal_skill
 from skill.envelope import request_envelope
 from skill.verification import (
+    FAILED_FETCH_RETRY_SECONDS,
+    MAX_CACHED_CHAINS,
+    MAX_CONCURRENT_FETCHES,
     RequestVerifier,
     VerificationError,
     application_id_of,
@@ -42,7 +47,7 @@ def _key() -> rsa.RSAPrivateKey:
 
 def _cert(
     cn: str,
-    key: rsa.RSAPrivateKey,
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
     issuer: x509.Certificate | None,
     issuer_key: rsa.RSAPrivateKey,
     *,
@@ -109,6 +114,11 @@ class Pki:
 
 @pytest.fixture(scope="session")
 def pki() -> Pki:
+    return make_pki()
+
+
+def make_pki() -> Pki:
+    """A test root, intermediate and signing certificates, and chains good and bad (see below)."""
     root_key, inter_key, leaf_key, other_key = _key(), _key(), _key(), _key()
     root = _cert("Test Root CA", root_key, None, root_key, ca=True,
                  not_before=NOW - timedelta(days=3650), not_after=NOW + timedelta(days=3650))
@@ -156,6 +166,12 @@ def pki() -> Pki:
                   san=["echo-api.amazon.com"])
         ),
         "missing_intermediate": _pem(leaf),
+        # Everything right but the key type: an EC key cannot check an RSA signature.
+        "ec_leaf": _pem(
+            _cert("echo-api.amazon.com", ec.generate_private_key(ec.SECP256R1()), inter, inter_key,
+                  ca=False, san=["echo-api.amazon.com"]),
+            inter,
+        ),
         "garbage": b"-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n",
     }
     return pki
@@ -297,6 +313,12 @@ def test_application_id_falls_back_to_session() -> None:
         pytest.param("https://s3.amazonaws.com:99999/echo.api/cert.pem", id="port-invalid"),
         pytest.param("", id="empty"),
         pytest.param("not a url", id="garbage"),
+        pytest.param("https://[/echo.api/x.pem", id="unclosed-ipv6-bracket"),
+        pytest.param("https://[::1/echo.api/x.pem", id="unclosed-ipv6-address"),
+        pytest.param("https://s3.amazonaws.com/echo.api/cert.pem?x=1", id="query"),
+        pytest.param("https://s3.amazonaws.com/echo.api/cert.pem?", id="empty-query"),
+        pytest.param("https://s3.amazonaws.com/echo.api/cert.pem#f", id="fragment"),
+        pytest.param("https://s3.amazonaws.com/echo.api/cert.pem?a#b", id="query-and-fragment"),
     ],
 )
 def test_bad_cert_url_is_rejected(make_endpoint: Any, pki: Pki, url: str) -> None:
@@ -338,6 +360,7 @@ def test_normalize_cert_url_matches_amazons_examples() -> None:
         ("self_signed_leaf", "not trusted"),
         ("missing_intermediate", "not trusted"),
         ("garbage", "PEM"),
+        ("ec_leaf", "RSA key"),
     ],
 )
 def test_bad_chain_is_rejected(make_endpoint: Any, pki: Pki, chain: str, fragment: str) -> None:
@@ -376,10 +399,25 @@ def test_body_changed_after_signing_is_rejected(make_endpoint: Any, pki: Pki) ->
     assert_rejected(endpoint.post(body + b" ", headers), fragment="signature")
 
 
+def _b64(length: int) -> str:
+    return base64.b64encode(b"\x01" * length).decode()
+
+
 @pytest.mark.parametrize(
-    "value", ["", "not base64!!", base64.b64encode(b"short").decode(), None]
+    "value",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("not base64!!", id="not-base64"),
+        pytest.param(None, id="missing"),
+        pytest.param(_b64(5), id="5-bytes"),
+        pytest.param(_b64(128), id="rsa-1024-too-weak"),
+        pytest.param(_b64(255), id="255-bytes"),
+        pytest.param(_b64(257), id="257-bytes"),
+        pytest.param(_b64(1024), id="rsa-8192-implausible"),
+        pytest.param(_b64(40_000), id="huge"),
+    ],
 )
-def test_malformed_signature_header_is_rejected(
+def test_malformed_signature_header_is_rejected_before_any_fetch(
     make_endpoint: Any, pki: Pki, value: str | None
 ) -> None:
     endpoint = make_endpoint()
@@ -390,6 +428,19 @@ def test_malformed_signature_header_is_rejected(
     else:
         headers["Signature-256"] = value
     assert_rejected(endpoint.post(body, headers))
+    assert endpoint.fetcher.urls == []  # nothing downloaded for a signature that cannot verify
+
+
+@pytest.mark.parametrize("length", [256, 384, 512])
+def test_plausible_signature_length_is_checked_against_the_key(
+    make_endpoint: Any, pki: Pki, length: int
+) -> None:
+    endpoint = make_endpoint()
+    body = _body()
+    headers = sign(body, pki.leaf_key)
+    headers["Signature-256"] = _b64(length)
+    assert_rejected(endpoint.post(body, headers), fragment="signature does not match")
+    assert endpoint.fetcher.urls == [CERT_URL]
 
 
 def test_legacy_sha1_signature_alone_is_rejected(make_endpoint: Any, pki: Pki) -> None:
@@ -471,12 +522,200 @@ def test_cache_honours_certificate_expiry(make_endpoint: Any, pki: Pki) -> None:
     assert endpoint.fetcher.urls == [CERT_URL, CERT_URL]
 
 
-def test_failed_chain_is_not_cached(make_endpoint: Any, pki: Pki) -> None:
+def test_failed_chain_is_cached_briefly(make_endpoint: Any, pki: Pki) -> None:
     endpoint = make_endpoint("untrusted")
-    for _ in range(2):
+    for _ in range(3):
         body = _body()
-        assert_rejected(endpoint.post(body, sign(body, pki.leaf_key)))
-    assert len(endpoint.fetcher.urls) == 2
+        assert_rejected(endpoint.post(body, sign(body, pki.leaf_key)), fragment="not trusted")
+    assert endpoint.fetcher.urls == [CERT_URL]  # the failure was remembered, not re-fetched
+    # ... but only briefly: a passing fault must heal by itself.
+    endpoint.clock.now = NOW + timedelta(seconds=FAILED_FETCH_RETRY_SECONDS + 1)
+    endpoint.fetcher.chain = pki.chains["good"]
+    body = _body(timestamp=endpoint.clock.now)
+    assert endpoint.post(body, sign(body, pki.leaf_key)).status_code == 200
+    assert endpoint.fetcher.urls == [CERT_URL, CERT_URL]
+
+
+def test_failed_download_is_cached_briefly(pki: Pki) -> None:
+    calls: list[str] = []
+
+    def failing_fetch(url: str) -> bytes:
+        calls.append(url)
+        raise ConnectionResetError("reset by peer")
+
+    clock = Clock()
+    verifier = RequestVerifier(SKILL_ID, trust_roots=[pki.root], fetch=failing_fetch, clock=clock)
+    body = _body()
+    for _ in range(3):
+        with pytest.raises(VerificationError, match="fetch"):
+            verifier.verify_signature(sign(body, pki.leaf_key), body)
+    assert calls == [CERT_URL]
+
+
+def test_cache_evicts_the_least_recently_used_chain(make_endpoint: Any, pki: Pki) -> None:
+    endpoint = make_endpoint()
+    urls = [f"https://s3.amazonaws.com/echo.api/cert-{i}.pem" for i in range(MAX_CACHED_CHAINS + 1)]
+    for url in urls:
+        body = _body()
+        assert endpoint.post(body, sign(body, pki.leaf_key, url)).status_code == 200
+    assert endpoint.fetcher.urls == urls
+    # The cache holds MAX_CACHED_CHAINS: the most recent one is still there, the first was evicted.
+    for url in (urls[-1], urls[0]):
+        body = _body()
+        assert endpoint.post(body, sign(body, pki.leaf_key, url)).status_code == 200
+    assert endpoint.fetcher.urls == urls + [urls[0]]
+
+
+def test_cached_chain_is_not_used_before_it_is_valid(make_endpoint: Any, pki: Pki) -> None:
+    endpoint = make_endpoint()
+    body = _body()
+    assert endpoint.post(body, sign(body, pki.leaf_key)).status_code == 200
+    # The clock goes back before the leaf's notBefore (a clock fix, or a replayed old request
+    # checked against a skewed clock): the cached chain must not vouch for that moment.
+    endpoint.clock.now = NOW - timedelta(days=31)
+    body = _body(timestamp=endpoint.clock.now)
+    assert_rejected(endpoint.post(body, sign(body, pki.leaf_key)), fragment="out of date")
+    assert endpoint.fetcher.urls == [CERT_URL, CERT_URL]
+
+
+class BlockingFetcher:
+    """A fetch that hangs (like a DNS lookup that never answers) until released; counts calls."""
+
+    def __init__(self, chain: bytes) -> None:
+        self.chain = chain
+        self.release = threading.Event()
+        self.lock = threading.Lock()
+        self.running = 0
+        self.most_at_once = 0
+        self.urls: list[str] = []
+
+    def __call__(self, url: str) -> bytes:
+        with self.lock:
+            self.urls.append(url)
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            self.release.wait(30)
+            return self.chain
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_download_has_an_overall_deadline_covering_everything(pki: Pki) -> None:
+    fetcher = BlockingFetcher(pki.chains["good"])
+    verifier = RequestVerifier(SKILL_ID, trust_roots=[pki.root], fetch=fetcher, clock=Clock(),
+                               fetch_deadline_seconds=0.5)
+    body = _body()
+    started = time.monotonic()
+    try:
+        with pytest.raises(VerificationError, match="in time") as info:
+            verifier.verify_signature(sign(body, pki.leaf_key), body)
+        assert info.value.status_code == 400
+        assert time.monotonic() - started < 2.0
+    finally:
+        fetcher.release.set()
+
+
+def test_concurrent_downloads_are_bounded(pki: Pki) -> None:
+    fetcher = BlockingFetcher(pki.chains["good"])
+    verifier = RequestVerifier(SKILL_ID, trust_roots=[pki.root], fetch=fetcher, clock=Clock(),
+                               fetch_deadline_seconds=1.0)
+    body = _body()
+    statuses: list[int] = []
+
+    def attempt(i: int) -> None:
+        url = f"https://s3.amazonaws.com/echo.api/flood-{i}.pem"
+        try:
+            verifier.verify_signature(sign(body, pki.leaf_key, url), body)
+            statuses.append(200)
+        except VerificationError as exc:
+            statuses.append(exc.status_code)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(3 * MAX_CONCURRENT_FETCHES)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        # Downloads still hanging after their deadline keep their slots: no new ones start.
+        assert fetcher.most_at_once == MAX_CONCURRENT_FETCHES
+        assert len(fetcher.urls) == MAX_CONCURRENT_FETCHES
+        assert sorted(statuses) == [400] * MAX_CONCURRENT_FETCHES + [503] * (
+            2 * MAX_CONCURRENT_FETCHES)
+    finally:
+        fetcher.release.set()
+    # Once they end, the slots are free again.
+    deadline = time.monotonic() + 5
+    while fetcher.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    fetcher.release.set()
+    verifier.verify_signature(sign(body, pki.leaf_key, CERT_URL), body)
+
+
+def test_simultaneous_requests_for_one_chain_share_one_download(pki: Pki) -> None:
+    fetcher = BlockingFetcher(pki.chains["good"])
+    verifier = RequestVerifier(SKILL_ID, trust_roots=[pki.root], fetch=fetcher, clock=Clock())
+    body = _body()
+    errors: list[Exception] = []
+
+    def attempt() -> None:
+        try:
+            verifier.verify_signature(sign(body, pki.leaf_key), body)
+        except VerificationError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    fetcher.release.set()
+    for thread in threads:
+        thread.join(10)
+    assert errors == []
+    assert fetcher.urls == [CERT_URL]
+
+
+# --- the order of the checks ----------------------------------------------------------------
+
+def test_body_is_not_parsed_before_the_signature_is_checked(make_endpoint: Any, pki: Pki) -> None:
+    endpoint = make_endpoint()
+    garbage = b"{not json" + b"[" * 5000
+    # Signed by the right key: passes the signature, then fails as JSON.
+    assert_rejected(endpoint.post(garbage, sign(garbage, pki.leaf_key)), fragment="JSON")
+    # Signed by another key: the signature is refused first, so the JSON parser never saw it.
+    response = endpoint.post(garbage, sign(garbage, pki.other_key))
+    assert_rejected(response, fragment="signature does not match")
+
+
+@pytest.mark.parametrize(
+    ("context_id", "session_id", "accepted"),
+    [
+        pytest.param(SKILL_ID, SKILL_ID, True, id="both-ours"),
+        pytest.param(SKILL_ID, "amzn1.ask.skill.other", True, id="context-ours-session-other"),
+        pytest.param("amzn1.ask.skill.other", SKILL_ID, False, id="context-other-session-ours"),
+        pytest.param(None, SKILL_ID, True, id="no-context-session-ours"),
+        pytest.param(None, "amzn1.ask.skill.other", False, id="no-context-session-other"),
+        pytest.param("amzn1.ask.skill.other", None, False, id="context-other-no-session"),
+    ],
+)
+def test_context_application_id_wins_over_the_session(
+    make_endpoint: Any, pki: Pki, context_id: str | None, session_id: str | None, accepted: bool
+) -> None:
+    """Amazon: context.System.application is authoritative; session.application is older."""
+    env = envelope()
+    for key, app_id in (("context", context_id), ("session", session_id)):
+        node = env["context"]["System"] if key == "context" else env["session"]
+        if app_id is None:
+            del node["application"]
+        else:
+            node["application"] = {"applicationId": app_id}
+    body = json.dumps(env).encode()
+    response = make_endpoint().post(body, sign(body, pki.leaf_key))
+    if accepted:
+        assert response.status_code == 200, response.get_json()
+    else:
+        assert_rejected(response, fragment="not for this skill")
 
 
 # --- configuration --------------------------------------------------------------------------

@@ -11,8 +11,10 @@ import http.client
 import importlib
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
@@ -253,6 +255,118 @@ def test_live_server_refuses_oversized_chunked_body(start_skill_server: Any) -> 
     connection.close()
 
 
+SLOW_OPENINGS = {
+    # Never finishes its header block ("slowloris").
+    "headers": b"POST /alexa HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Slow: ",
+    # Announces a body and never sends all of it.
+    "body": b"POST /alexa HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 5000\r\n\r\n{",
+    # Connects and says nothing.
+    "silent": b"",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SLOW_OPENINGS))
+def test_slow_clients_do_not_stall_the_server(start_skill_server: Any, kind: str) -> None:
+    """More slow connections than the server has threads: real requests are still answered at
+    once (the synchronous gunicorn workers used before took 10 s, until their timeout)."""
+    server = start_skill_server(*MINIMAL, threads=2)
+    parts = urlsplit(server.url)
+    slow = []
+    try:
+        for _ in range(8):
+            sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
+            sock.sendall(SLOW_OPENINGS[kind])
+            slow.append(sock)
+        time.sleep(0.3)  # let the server take them all in
+        for sock in slow:
+            sock.sendall(b"a" if kind != "silent" else b"")  # still dripping
+        started = time.monotonic()
+        with urllib.request.urlopen(f"{server.url}/healthz", timeout=5) as response:
+            assert response.status == 200
+        status, body = http_post(server.url, json.dumps(envelope()).encode())
+        assert status == 200 and body["response"]["outputSpeech"]["ssml"]
+        assert time.monotonic() - started < 2.0
+    finally:
+        for sock in slow:
+            sock.close()
+
+
+class _CountingStream:
+    """A request body stream that records how much the app read of it."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.read_bytes = size, 0
+
+    def read(self, n: int = -1) -> bytes:
+        n = self.size - self.read_bytes if n is None or n < 0 else min(n, self.size - self.read_bytes)
+        self.read_bytes += n
+        return b" " * n
+
+    def readline(self, n: int = -1) -> bytes:
+        return self.read(n)
+
+
+def _post_stream(client: Any, stream: _CountingStream, *, announce: bool) -> tuple[int, Any]:
+    """POST ``stream`` straight through WSGI: with its Content-Length, or chunked (no length)."""
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    environ = EnvironBuilder(path="/alexa", method="POST",
+                             headers={"Content-Type": "application/json"}).get_environ()
+    environ["wsgi.input"] = stream
+    if announce:
+        environ["CONTENT_LENGTH"] = str(stream.size)
+    else:
+        environ.pop("CONTENT_LENGTH", None)
+        environ["HTTP_TRANSFER_ENCODING"] = "chunked"
+        environ["wsgi.input_terminated"] = True
+    body, status, _ = run_wsgi_app(client.application, environ, buffered=True)
+    return int(status.split()[0]), json.loads(b"".join(body))
+
+
+def test_announced_oversized_body_is_refused_without_reading_it(client: Any) -> None:
+    stream = _CountingStream(50 * 1024 * 1024)
+    status, payload = _post_stream(client, stream, announce=True)
+    assert status == 413 and set(payload) == {"error"}
+    assert stream.read_bytes == 0  # refused on the Content-Length alone
+
+
+def test_oversized_body_of_unknown_length_is_read_no_further_than_the_limit(client: Any) -> None:
+    stream = _CountingStream(50 * 1024 * 1024)
+    status, payload = _post_stream(client, stream, announce=False)
+    assert status == 413 and set(payload) == {"error"}
+    assert stream.read_bytes <= MAX_BODY_BYTES + 1 + 64 * 1024  # at most one buffer past it
+
+
+def test_serve_refuses_to_start_without_a_ca_bundle(tmp_path: Any) -> None:
+    missing = tmp_path / "no-such-bundle.pem"
+    result = run_cli("serve", "--host", "127.0.0.1", "--port", "1",
+                     env={"SPINE_CHECK_SKILL_ID": SKILL_ID, "SSL_CERT_FILE": str(missing)})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "CA bundle" in lines[0] and str(missing) in lines[0]
+
+
+def test_serve_refuses_a_ca_bundle_without_certificates(tmp_path: Any) -> None:
+    empty = tmp_path / "empty.pem"
+    empty.write_text("not a certificate\n")
+    result = run_cli("serve", "--host", "127.0.0.1", "--port", "1",
+                     env={"SPINE_CHECK_SKILL_ID": SKILL_ID, "SSL_CERT_FILE": str(empty)})
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "no trusted root" in result.stderr
+
+
+def test_app_with_verification_refuses_to_build_without_a_ca_bundle(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skill.verification import TrustStoreError
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    with pytest.raises(TrustStoreError, match="CA bundle"):
+        create_app(build_minimal_skill(), skill_id=SKILL_ID)
+
+
 def test_live_server_with_verification_refuses_unsigned_requests(start_skill_server: Any) -> None:
     server = start_skill_server(*MINIMAL, "--skill-id", SKILL_ID, verify=True)
     assert "verification is OFF" not in server.log()
@@ -326,9 +440,14 @@ def test_real_skill_answers_odd_requests_without_5xx(name: str) -> None:
 
 
 @needs_real_skill
-def test_lambda_handler_matches_the_web_endpoint() -> None:
+def test_lambda_handler_matches_the_web_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
     from skill import build_skill
-    from skill.lambda_function import lambda_handler
+
+    # The Lambda entry reads its configuration at import: a fresh copy in local-test mode.
+    monkeypatch.delenv("SPINE_CHECK_SKILL_ID", raising=False)
+    monkeypatch.setenv("SPINE_CHECK_LOCAL_TEST", "1")
+    monkeypatch.delitem(sys.modules, "skill.lambda_function", raising=False)
+    lambda_handler = importlib.import_module("skill.lambda_function").lambda_handler
 
     event = envelope()
     via_lambda = lambda_handler(event, None)

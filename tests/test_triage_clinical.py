@@ -1,5 +1,6 @@
-"""Clinical cases written from ../shared/reference/clinical.md (and the patient article), each citing
-its source, run through `python -m triage assess` semantics, asserting tier and whom to see."""
+"""Clinical cases written from the project's clinical reference (its sources are summarised in
+docs/references.md), each citing its source, run through `python -m triage assess` semantics,
+asserting tier and whom to see."""
 import json
 import subprocess
 import sys
@@ -14,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NO_FLAGS = {c: False for c in ("saddle_numbness", "bladder_or_bowel_change", "new_sexual_dysfunction",
                                "recent_major_trauma", "leg_weakness", "weakness_getting_worse", "fever",
                                "cancer_history", "unexplained_weight_loss", "osteoporosis_or_steroids",
-                               "both_legs", "numbness_is_new")}
+                               "both_legs", "numbness_is_new", "both_legs_recent", "infection_risk")}
 SCIATICA = {**NO_FLAGS, "leg_numbness_or_tingling": True, "pain_radiates_below_knee": True}
 AXIAL = {**NO_FLAGS, "leg_numbness_or_tingling": False, "pain_radiates_below_knee": False}
 
@@ -31,7 +32,12 @@ CASES = [
     ("cancer with sciatica", {**SCIATICA, "cancer_history": True}, "emergency", "emergency_department", "§1.5 NICE CG75/NG234"),
     ("cancer with leg weakness", {**AXIAL, "leg_weakness": True, "cancer_history": True}, "emergency", "emergency_department", "§1.5 NICE CG75"),
     ("fever with numbness", {**SCIATICA, "fever": True}, "emergency", "emergency_department", "§1.4 BNSSG"),
+    ("new pain in both legs, no numbness", {**AXIAL, "pain_radiates_below_knee": True, "both_legs": True, "both_legs_recent": True}, "emergency", "emergency_department", "§1.2 BASS: sudden-onset bilateral radicular pain; §1.8"),
+    ("sciatica spread to the other leg this week", {**SCIATICA, "both_legs": True, "both_legs_recent": True}, "emergency", "emergency_department", "§1.2 BASS: unilateral became bilateral"),
+    ("injects drugs, numb leg, no fever", {**SCIATICA, "infection_risk": True}, "emergency", "emergency_department", "§1.4 BNSSG: ED with neurological signs"),
+    ("weak immune system, leg weakness", {**AXIAL, "leg_weakness": True, "infection_risk": True}, "emergency", "emergency_department", "§1.4 BNSSG"),
     ("fever alone", {**AXIAL, "fever": True, "age": 40, "duration_weeks": 1}, "urgent", "primary_care", "§1.4; §1.8 fever alone"),
+    ("recent infection, no fever, back pain only", {**AXIAL, "infection_risk": True, "age": 40, "duration_weeks": 1}, "urgent", "primary_care", "§1.4 G-Care risk factors; Finucane same day"),
     ("cancer history, back pain only", {**AXIAL, "cancer_history": True, "age": 62}, "urgent", "primary_care", "§1.5 CG75 within 24 h"),
     ("weight loss", {**AXIAL, "unexplained_weight_loss": True, "age": 64}, "urgent", "primary_care", "§1.5 NG12"),
     ("steroids, new pain", {**AXIAL, "osteoporosis_or_steroids": True, "duration_weeks": 2}, "urgent", "primary_care", "§1.6; §1.8"),
@@ -39,6 +45,7 @@ CASES = [
     ("stable leg weakness", {**SCIATICA, "leg_weakness": True, "weakness_getting_worse": False}, "urgent", "primary_care", "§1.1 AAFP; §1.8 stable weakness"),
     ("new one-sided numbness", {**SCIATICA, "numbness_is_new": True}, "urgent", "primary_care", "article: new numbness, prompt attention"),
     ("long-standing bilateral symptoms", {**SCIATICA, "both_legs": True, "duration_weeks": 30}, "urgent", "primary_care", "§1.2 BASS bilateral leg pain"),
+    ("bilateral pain for months, not new", {**AXIAL, "pain_radiates_below_knee": True, "both_legs": True, "duration_weeks": 20}, "urgent", "primary_care", "§1.2 BASS bilateral leg pain (cautious)"),
     ("unsure about saddle numbness", {**AXIAL, "saddle_numbness": None, "bladder_or_bowel_change": False, "new_sexual_dysfunction": False, "age": 30, "duration_weeks": 1, "pain_score": 3}, "urgent", "primary_care", "§1.1 ask directly; §1.2 over-triage accepted"),
     ("sciatica 10 weeks after 8 weeks of physio", {**SCIATICA, "duration_weeks": 10, "tried_conservative_care_weeks": 8, "worse_walking_better_sitting": False}, "specialist", "spine_specialist", "§3.2 ACR Variant 3; §3.5"),
     ("stenosis after 16 weeks of care", {**SCIATICA, "duration_weeks": 40, "tried_conservative_care_weeks": 16, "worse_walking_better_sitting": True, "age": 72}, "specialist", "spine_specialist", "§3.3 Devon 12 weeks; §3.5"),
@@ -50,12 +57,14 @@ CASES = [
     ("inflammatory pattern", {**AXIAL, "age": 28, "duration_weeks": 26, "morning_stiffness_over_30min": True, "tried_conservative_care_weeks": 4}, "routine", "primary_care", "§1.7 NG65"),
     ("older adult, new pain", {**AXIAL, "age": 74, "duration_weeks": 1, "pain_score": 3, "pain_at_night_or_rest": False, "limits_daily_activities": False}, "routine", "primary_care", "§1.8 age 70+; §3.5"),
     ("age 55, new onset", {**AXIAL, "age": 55, "duration_weeks": 2, "pain_score": 3}, "routine", "primary_care", "§1.8 age 50+ new onset"),
+    ("child of 12", {**AXIAL, "age": 12, "duration_weeks": 1, "pain_score": 2}, "routine", "primary_care", "references: children-and-teenagers"),
     ("teenager", {**AXIAL, "age": 16, "duration_weeks": 1, "pain_score": 3}, "routine", "primary_care", "§1.5 onset under 20"),
     ("night pain", {**AXIAL, "age": 35, "duration_weeks": 2, "pain_score": 4, "pain_at_night_or_rest": True}, "routine", "primary_care", "§1.8 night pain alone"),
     ("limits daily activities", {**AXIAL, "age": 35, "duration_weeks": 2, "pain_score": 5, "limits_daily_activities": True}, "routine", "primary_care", "article: limiting daily activities"),
     ("severe acute axial pain", {**AXIAL, "age": 30, "duration_weeks": 1, "pain_score": 8}, "routine", "primary_care", "§2.4 severe 7-10; §3.5"),
     ("chronic axial pain, little treatment", {**AXIAL, "age": 48, "duration_weeks": 20, "tried_conservative_care_weeks": 2}, "routine", "physical_therapy", "§3.4 ACP 2017; §3.5 chronic: PT"),
-    ("subacute axial pain not settling", {**AXIAL, "age": 48, "duration_weeks": 8}, "routine", "primary_care", "§3.4 Devon 4-6 weeks"),
+    ("subacute axial pain not settling", {**AXIAL, "age": 48, "duration_weeks": 8}, "routine", "primary_care", "§3.5 self-care, then primary care at 4-6 weeks"),
+    ("chronic axial pain, no treatment yet", {**AXIAL, "age": 48, "duration_weeks": 12, "tried_conservative_care_weeks": 0}, "routine", "physical_therapy", "§3.4 ACP 2017 chronic: exercise; §3.5"),
     ("acute mild pain, young", {**AXIAL, "age": 32, "duration_weeks": 1, "pain_score": 4, "pain_at_night_or_rest": False, "limits_daily_activities": False}, "self_care", "primary_care", "§3.4 ACP 2017; §3.5"),
     ("acute moderate pain, 45", {**AXIAL, "age": 45, "duration_weeks": 3, "pain_score": 6, "pain_at_night_or_rest": False, "limits_daily_activities": False}, "self_care", "primary_care", "§3.5 acute non-specific <50"),
     ("first week, age 20", {**AXIAL, "age": 20, "duration_weeks": 0, "pain_score": 2, "pain_at_night_or_rest": False, "limits_daily_activities": False}, "self_care", "primary_care", "§3.4 Henschke 2008 prognosis"),

@@ -1,5 +1,5 @@
 """The data files: validated at load with errors naming file, item and field; every concept learnable;
-every rule cites clinical.md; the core imports no I/O library."""
+every rule's source is a section of docs/references.md; the core imports no I/O library."""
 import copy
 import json
 import subprocess
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from triage.model import (CONCEPTS, QUESTIONNAIRE_FILE, RULES_FILE, DataError, load_questionnaire, load_rules,
-                          questionnaire_from_dict, rules_from_dict, _read_json)
+from triage.model import (CONCEPTS, QUESTIONNAIRE_FILE, RULES_FILE, DataError, github_anchor, load_questionnaire,
+                          load_rules, questionnaire_from_dict, reference_anchors, rules_from_dict, _read_json)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,9 +70,47 @@ def test_invalid_json_file_is_named(tmp_path):
         _read_json(bad)
 
 
-def test_every_rule_cites_a_clinical_md_section():
-    for rule in load_rules().rules:
-        assert "clinical.md §" in rule.source or "article" in rule.source, rule.id
+def test_every_source_points_at_a_section_of_the_references():
+    anchors = reference_anchors()
+    assert anchors is not None, "docs/references.md is part of the repository"
+    rules = load_rules()
+    sources = [r.source for r in rules.rules] + [rules.default.source] + list(rules.advice_sources.values())
+    sources += [q.source for q in load_questionnaire().questions.values()]
+    for source in sources:
+        assert source.startswith("docs/references.md#") and source.split("#", 1)[1] in anchors, source
+
+
+@pytest.mark.parametrize("source,problem", [
+    ("docs/references.md#no-such-section", "no section '#no-such-section'"),
+    ("clinical.md §1.2", "must point into the references"),
+    ("docs/references.md#", "no section '#'"),
+])
+def test_a_source_whose_section_does_not_exist_is_refused(source, problem):
+    data = _r()
+    data["rules"][0]["source"] = source
+    with pytest.raises(DataError) as err:
+        rules_from_dict(data, load_questionnaire().concept_types, RULES_FILE, reference_anchors())
+    assert (err.value.where, err.value.field) == ("rule 'cauda_equina_signs'", "source")
+    assert problem in str(err.value)
+
+
+def test_github_anchors_match_the_headings():
+    assert github_anchor(" Children and teenagers") == "children-and-teenagers"
+    assert github_anchor("Red-flag summary") == "red-flag-summary"
+    assert {"cauda-equina", "spinal-infection", "pain-not-settling"} <= reference_anchors()
+
+
+@pytest.mark.parametrize("reason,problem", [
+    ("you said you have {said:fever,nonsense}", "'nonsense'"),
+    ("you said you have {said:age}", "'age'"),
+    ("you said you are {fever}", "'{fever}' is not a number concept"),
+])
+def test_a_reason_naming_an_unknown_concept_is_refused(reason, problem):
+    data = _r()
+    data["rules"][0]["reason"] = reason
+    with pytest.raises(DataError) as err:
+        rules_from_dict(data, load_questionnaire().concept_types, RULES_FILE)
+    assert err.value.field == "reason" and problem in str(err.value)
 
 
 def test_every_concept_is_asked_by_some_question():

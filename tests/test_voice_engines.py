@@ -75,7 +75,12 @@ def run_cli(*args: str, env: dict | None = None, stdin: str = "") -> subprocess.
 
 
 def test_cli_missing_vosk_model_exits_2_with_one_line(tmp_path: Path) -> None:
-    result = run_cli("--engine", "vosk", "--model", str(tmp_path / "gone"), "--listen-from", str(tmp_path / "x.wav"))
+    import numpy as np
+
+    from local_voice.audio import write_wav
+
+    answer = write_wav(tmp_path / "x.wav", np.zeros(16000, dtype=np.int16))
+    result = run_cli("--engine", "vosk", "--model", str(tmp_path / "gone"), "--listen-from", str(answer))
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
@@ -102,11 +107,41 @@ def test_vosk_recognizes_synthesized_answers_with_the_question_grammar() -> None
     assert listener.recognize(synthesize("banana pancakes"), question_phrases("yes_no")).text is None
 
 
+NO_MICROPHONE_ERRORS = {
+    "--engine vosk without a model": (["--engine", "vosk"], {}, "Vosk model not configured"),
+    "bad VOSK_MODEL_PATH": ([], {"VOSK_MODEL_PATH": "/no/such/model"}, "Vosk model directory not found: /no/such/model"),
+    "bad --model": (["--model", "/no/such/model"], {}, "Vosk model directory not found: /no/such/model"),
+    "--engine pocketsphinx": (["--engine", "pocketsphinx"], {}, "no audio input device"),
+}
+
+
+@pytest.mark.parametrize("case", NO_MICROPHONE_ERRORS)
+def test_an_engine_asked_for_without_a_microphone_is_an_error_not_text_mode(monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    """The issue: `--engine vosk` or a bad VOSK_MODEL_PATH with no microphone ran text mode silently."""
+    import io
+
+    import local_voice.__main__ as cli
+
+    args, env, expected = NO_MICROPHONE_ERRORS[case]
+    monkeypatch.delenv("VOSK_MODEL_PATH", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(cli, "microphone_problem", lambda: "no microphone found")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("stop\n"))
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    assert cli.main(args, out) == 2
+    assert out.getvalue() == "" and "Welcome" not in err.getvalue()
+    lines = err.getvalue().strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], lines
+
+
 def test_no_audio_device_falls_back_to_text_mode_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
     import local_voice.__main__ as cli
 
+    monkeypatch.delenv("VOSK_MODEL_PATH", raising=False)
     monkeypatch.setattr(cli, "microphone_problem", lambda: "no microphone found")
     monkeypatch.setattr(sys, "stdin", io.StringIO("stop\n"))
     out = io.StringIO()

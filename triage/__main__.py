@@ -8,8 +8,10 @@ import sys
 from contextlib import redirect_stderr, redirect_stdout
 from typing import Any, TextIO
 
-from .conversation import start, step
+from .conversation import render_outcome, start, step
+from .knowledge import derive
 from .locales import DEFAULT_LOCALE, UnknownLocale, get_locale, supported_locales
+from .outcome import build_outcome
 from .model import load_questionnaire, load_rules
 from .text_mode import run
 
@@ -63,10 +65,25 @@ def assess(facts: dict[str, Any], locale: str = DEFAULT_LOCALE) -> dict[str, Any
         reply = _reply_for(question.concepts, question.type, facts)
         turn = step(turn.state, reply, locale)
     outcome = dict(turn.outcome or {})
+    speech = turn.speech
+    # The same answers, now knowing which facts were given: a fact left out is "not said" rather than
+    # "not sure" (only "I don't know", said as such, is that), and a group member given as false is not
+    # named. Only the sentences about unknown points change; the tier and the rules are the same.
+    answers = [(qid, value) for qid, value in turn.state["answers"]]
+    rebuilt = render_outcome(build_outcome(derive(questionnaire, answers), [qid for qid, _ in answers],
+                                           facts=facts), get_locale(locale))
+    if rebuilt["reasons"] != outcome.get("reasons"):
+        old = [r for r in outcome.get("reasons", []) if r not in rebuilt["reasons"]]
+        new = [r for r in rebuilt["reasons"] if r not in outcome.get("reasons", [])]
+        spoken = get_locale(locale)
+        if old:
+            speech = speech.replace(spoken.render(" ".join(old), spoken=True),
+                                    spoken.render(" ".join(new), spoken=True))
+        outcome["reasons"] = rebuilt["reasons"]
     return {key: outcome[key] for key in ("tier", "specialist", "patterns", "reasons", "advice", "disclaimer",
                                           "asked")} | {"unsure": outcome.get("unsure", []),
                                                        "rules_fired": outcome.get("rules_fired", []),
-                                                       "speech": turn.speech}
+                                                       "speech": speech}
 
 
 def questions_json() -> list[dict[str, Any]]:
@@ -97,15 +114,20 @@ def _spoken_condition(expr: Any) -> str:
     return f"{expr['num']} {symbols[op]} {expr[op]}"
 
 
+def _source_link(source: str) -> str:
+    """`docs/references.md#cauda-equina` as a Markdown link that works from the README."""
+    return f"[{source.split('#', 1)[-1]}]({source})"
+
+
 def rules_table() -> str:
     """The rules as a Markdown table, generated from data/rules.json (the README embeds it)."""
     rules = load_rules()
     rows = ["| rule | when | tier | who | source |", "|---|---|---|---|---|"]
     for rule in rules.rules:
         rows.append(f"| `{rule.id}` | {_spoken_condition(rule.when)} | {rule.tier} | {rule.specialist} | "
-                    f"{rule.source} |")
+                    f"{_source_link(rule.source)} |")
     d = rules.default
-    rows.append(f"| (none of the above) | - | {d.tier} | {d.specialist} | {d.source} |")
+    rows.append(f"| (none of the above) | - | {d.tier} | {d.specialist} | {_source_link(d.source)} |")
     return "\n".join(rows) + "\n"
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from .knowledge import UNKNOWN, derive, evaluate
 from .locales import DEFAULT_LOCALE, Locale, get_locale
 from .model import MAX_QUESTIONS, TIERS, Question, load_answer_words, load_questionnaire
-from .outcome import build_outcome, current_tier, outcome_details, outcome_speech, result_offer
+from .outcome import build_outcome, current_tier, outcome_details, outcome_speech, questions_end, result_offer
 from .parsing import interpret
 
 STATE_VERSION = 1
@@ -97,15 +97,15 @@ def _next_question_id(answers: tuple[tuple[str, Any], ...]) -> str | None:
     thousand paths), and the Alexa skill replays the answers on every turn to validate its state.
 
     Questions are considered only after the last one answered, in data order. Once the tier is urgent
-    or higher, only red-flag questions remain (they can still make it an emergency); an emergency ends
-    the questionnaire at once."""
+    or higher, only red-flag questions remain (they can still make it an emergency); an emergency, or
+    a rule marked final (an age under 16), ends the questionnaire at once."""
     questionnaire = load_questionnaire()
     if len(answers) >= MAX_QUESTIONS:
         return None
     k = derive(questionnaire, answers)
-    tier = current_tier(k)
-    if tier == "emergency":
+    if questions_end(k):  # an emergency, or an age under 16
         return None
+    tier = current_tier(k)
     start = questionnaire.order.index(answers[-1][0]) + 1 if answers else 0
     for qid in questionnaire.order[start:]:
         question = questionnaire.questions[qid]

@@ -6,6 +6,7 @@ an error naming the file, the question or rule, and the field, so a bad edit nev
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -15,11 +16,18 @@ DATA_DIR = Path(__file__).parent / "data"
 QUESTIONNAIRE_FILE = DATA_DIR / "questionnaire.json"
 RULES_FILE = DATA_DIR / "rules.json"
 ANSWER_WORDS_FILE = DATA_DIR / "answer_words.json"
+# The sources the rules cite, in our words, so a clinician can review them from a clone. The program is
+# run from its checkout; where this file is not shipped (an installed wheel) anchors are not checked.
+REFERENCES_FILE = Path(__file__).resolve().parents[1] / "docs" / "references.md"
+REFERENCES_PREFIX = "docs/references.md#"
+# "{said:a,b}" in a reason names the concepts a and b the person said yes to (see triage.outcome).
+SAID_PLACEHOLDER = re.compile(r"\{said:([a-z_,]+)\}")
 
 CONCEPTS = (
     "age", "pain_score", "duration_weeks", "tried_conservative_care_weeks", "pain_radiates_below_knee",
-    "leg_numbness_or_tingling", "numbness_is_new", "both_legs", "leg_weakness", "weakness_getting_worse",
-    "saddle_numbness", "bladder_or_bowel_change", "new_sexual_dysfunction", "fever", "cancer_history",
+    "leg_numbness_or_tingling", "numbness_is_new", "both_legs", "both_legs_recent", "leg_weakness",
+    "weakness_getting_worse", "saddle_numbness", "bladder_or_bowel_change", "new_sexual_dysfunction", "fever",
+    "infection_risk", "cancer_history",
     "unexplained_weight_loss", "recent_major_trauma", "osteoporosis_or_steroids",
     "worse_walking_better_sitting", "pain_at_night_or_rest", "limits_daily_activities",
     "morning_stiffness_over_30min",
@@ -70,6 +78,8 @@ class Rule:
     reason: str
     unsure_reason: str
     source: str
+    message: str | None = None  # replaces the tier message when this rule sets the tier ("today")
+    final: bool = False         # no more questions once this rule fires (an age under 16)
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,7 @@ class Rules:
     default: Rule
     advice: Mapping[str, tuple[str, ...]]
     advice_sources: Mapping[str, str] = field(default_factory=dict)
+    concepts_spoken: Mapping[str, str] = field(default_factory=dict)  # concept -> words for a reason
 
 
 def _read_json(path: Path) -> dict:
@@ -246,7 +257,42 @@ def questionnaire_from_dict(data: Mapping, path: Path = QUESTIONNAIRE_FILE) -> Q
                          requires_any=requires_any, questions=questions, order=tuple(questions))
 
 
-def _rule_from_dict(raw: Any, path: Path, where: str, concept_types: Mapping[str, str], *, default: bool) -> Rule:
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^a-z0-9 _-]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def reference_anchors(path: Path = REFERENCES_FILE) -> frozenset[str] | None:
+    """Every heading anchor of the references document, or None where the document is not shipped."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    return frozenset(github_anchor(line.lstrip("#")) for line in text.splitlines() if line.startswith("#"))
+
+
+def check_source(source: str, path: Path, where: str, anchors: frozenset[str] | None) -> None:
+    """A source must point at a section of docs/references.md that exists."""
+    if not source.startswith(REFERENCES_PREFIX):
+        raise DataError(path, where, "source", f"must point into the references, like '{REFERENCES_PREFIX}cauda-equina'")
+    anchor = source[len(REFERENCES_PREFIX):]
+    if anchors is not None and anchor not in anchors:
+        raise DataError(path, where, "source", f"no section '#{anchor}' in docs/references.md")
+
+
+def _check_reason(text: str, path: Path, where: str, concept_types: Mapping[str, str],
+                  spoken: Mapping[str, str]) -> None:
+    for group in SAID_PLACEHOLDER.findall(text):
+        for concept in group.split(","):
+            if concept_types.get(concept) != "yes_no" or concept not in spoken:
+                raise DataError(path, where, "reason", f"'{{said:...}}' names {concept!r}, not a spoken yes/no concept")
+    for name in re.findall(r"\{([a-z_]+)\}", SAID_PLACEHOLDER.sub("", text)):
+        if concept_types.get(name) != "number":
+            raise DataError(path, where, "reason", f"'{{{name}}}' is not a number concept")
+
+
+def _rule_from_dict(raw: Any, path: Path, where: str, concept_types: Mapping[str, str], *, default: bool,
+                    anchors: frozenset[str] | None = None, spoken: Mapping[str, str] | None = None) -> Rule:
     if not isinstance(raw, dict):
         raise DataError(path, where, "-", "must be an object")
     tier = _need(path, where, raw, "tier", str)
@@ -259,19 +305,25 @@ def _rule_from_dict(raw: Any, path: Path, where: str, concept_types: Mapping[str
     if pattern is not None and pattern not in PATTERNS:
         raise DataError(path, where, "pattern", f"must be null or one of {PATTERNS}")
     source = _need(path, where, raw, "source", str)
-    if "clinical.md §" not in source and "article" not in source:
-        raise DataError(path, where, "source", "must cite a section of clinical.md (clinical.md §N) or the article")
+    check_source(source, path, where, anchors)
     when = None
     if not default:
         when = _need(path, where, raw, "when", dict)
         validate_expression(when, path, where, "when", concept_types, allow_tier=False)
+    reason = _need(path, where, raw, "reason", str)
+    _check_reason(reason, path, where, concept_types, spoken or {})
+    final = raw.get("final", False)
+    if not isinstance(final, bool):
+        raise DataError(path, where, "final", "must be true or false")
     return Rule(id=_need(path, where, raw, "id", str) if not default else "default", tier=tier,
-                specialist=specialist, pattern=pattern, when=when, reason=_need(path, where, raw, "reason", str),
+                specialist=specialist, pattern=pattern, when=when, reason=reason,
                 unsure_reason=raw.get("unsure_reason", "") if default else _need(path, where, raw, "unsure_reason", str),
-                source=source)
+                source=source, message=_need(path, where, raw, "message", str, optional=True), final=final)
 
 
-def rules_from_dict(data: Mapping, concept_types: Mapping[str, str], path: Path = RULES_FILE) -> Rules:
+def rules_from_dict(data: Mapping, concept_types: Mapping[str, str], path: Path = RULES_FILE,
+                    anchors: frozenset[str] | None = None) -> Rules:
+    """`anchors`: the sections of docs/references.md a source may point at (None: not checked)."""
     tiers = _need(path, "top level", data, "tiers", dict)
     messages = {}
     for tier in TIERS:
@@ -289,18 +341,22 @@ def rules_from_dict(data: Mapping, concept_types: Mapping[str, str], path: Path 
     patterns_spoken = _need(path, "top level", data, "patterns_spoken", dict)
     for name in PATTERNS:
         _need(path, "patterns_spoken", patterns_spoken, name, str)
+    concepts_spoken = _need(path, "top level", data, "concepts_spoken", dict)
+    for name in concept_types:
+        _need(path, "concepts_spoken", concepts_spoken, name, str)
     raw_rules = _need(path, "top level", data, "rules", list)
     rules = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_rules):
         where = f"rule '{raw.get('id', '#' + str(index + 1))}'" if isinstance(raw, dict) else f"rule #{index + 1}"
-        rule = _rule_from_dict(raw, path, where, concept_types, default=False)
+        rule = _rule_from_dict(raw, path, where, concept_types, default=False, anchors=anchors,
+                               spoken=concepts_spoken)
         if rule.id in seen:
             raise DataError(path, where, "id", "duplicate id")
         seen.add(rule.id)
         rules.append(rule)
     default = _rule_from_dict(_need(path, "top level", data, "default", dict), path, "default", concept_types,
-                              default=True)
+                              default=True, anchors=anchors, spoken=concepts_spoken)
     advice_raw = _need(path, "top level", data, "advice", dict)
     advice = {}
     for tier in TIERS:
@@ -308,11 +364,14 @@ def rules_from_dict(data: Mapping, concept_types: Mapping[str, str], path: Path 
         if not isinstance(items, list) or not all(isinstance(s, str) and s for s in items):
             raise DataError(path, f"advice '{tier}'", "-", "must be a list of sentences")
         advice[tier] = tuple(items)
+    advice_sources = data.get("advice_sources", {})
+    for tier, source in advice_sources.items():
+        check_source(source, path, f"advice_sources '{tier}'", anchors)
     return Rules(disclaimer=_need(path, "top level", data, "disclaimer", str),
                  unsure_note=_need(path, "top level", data, "unsure_note", str),
                  tier_messages=messages, unknown_caps=caps, specialists_spoken=spoken,
                  patterns_spoken=patterns_spoken, rules=tuple(rules), default=default, advice=advice,
-                 advice_sources=data.get("advice_sources", {}))
+                 advice_sources=advice_sources, concepts_spoken=concepts_spoken)
 
 
 @lru_cache(maxsize=1)
@@ -322,7 +381,7 @@ def load_questionnaire(path: Path = QUESTIONNAIRE_FILE) -> Questionnaire:
 
 @lru_cache(maxsize=1)
 def load_rules(path: Path = RULES_FILE) -> Rules:
-    return rules_from_dict(_read_json(path), load_questionnaire().concept_types, path)
+    return rules_from_dict(_read_json(path), load_questionnaire().concept_types, path, reference_anchors())
 
 
 @lru_cache(maxsize=1)

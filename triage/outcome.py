@@ -7,12 +7,13 @@ Questions that were skipped are not "I don't know": they were skipped because th
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from .knowledge import Knowledge, concepts_in, evaluate
 from .locales import DEFAULT_LOCALE, get_locale
-from .model import PATTERNS, TIERS, Rule, Rules, load_questionnaire, load_rules
+from .model import PATTERNS, SAID_PLACEHOLDER, TIERS, Rule, Rules, load_questionnaire, load_rules
 
 # Filled in per locale when the outcome is rendered (see triage.locales), not from the answers.
 LOCALE_PLACEHOLDERS = frozenset(get_locale(DEFAULT_LOCALE).placeholders())
@@ -65,53 +66,133 @@ class _Answers(dict):
         raise KeyError(key)
 
 
-def _fill(template: str, k: Knowledge) -> str:
-    values = _Answers({name: value for name, value in k.values.items() if not isinstance(value, bool)})
-    try:
-        return template.format_map(values)
-    except (KeyError, IndexError):
-        # A reason mentions a number that was not answered; fall back to the plain sentence.
-        return template.split(" {", 1)[0] if "{" in template else template
+def questions_end(k: Knowledge, rules: Rules | None = None) -> bool:
+    """True once nothing more should be asked: an emergency, or a rule marked final (a child's age)."""
+    firings = fired_rules(k, rules)
+    return any(f.tier == "emergency" or (f.rule.final and not f.unsure) for f in firings)
 
 
-def _join(items: list[str]) -> str:
+def _join(items: list[str], word: str = "and") -> str:
+    """'a', 'a and b', 'a, b, and c' (or with 'or'). The comma before the last item keeps phrases that
+    contain "or" themselves apart by ear: 'weight loss, or thin bones or long-term steroid use'."""
     if len(items) <= 1:
         return "".join(items)
-    return "; ".join(items[:-1]) + "; and " + items[-1]
+    if len(items) == 2 and not any(" or " in i or " and " in i for i in items):
+        return f"{items[0]} {word} {items[1]}"
+    return ", ".join(items[:-1]) + f", {word} " + items[-1]
 
 
-def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None) -> dict[str, Any]:
-    """The outcome fields every front end speaks or shows; plain JSON-serializable data."""
+def _said(members: list[str], k: Knowledge, spoken: Mapping[str, str]) -> tuple[str, set[str]]:
+    """The words for `{said:a,b,c}`, and the concepts they name: those the person said yes to ("and"); else,
+    when only a grouped question was answered yes, the members of that group not later denied ("or")."""
+    true = [c for c in members if k.values.get(c) is True]
+    if true:
+        return _join([spoken[c] for c in true]), set(true)
+    member_set = set(members)
+    groups = sorted((g for g in k.groups if g & member_set), key=len)
+    open_members = [c for c in members if k.values.get(c) is not False and (not groups or c in groups[0])]
+    return _join([spoken[c] for c in open_members], "or"), set(open_members)
+
+
+def _reason(rule: Rule, k: Knowledge, spoken: Mapping[str, str]) -> tuple[str, set[str]]:
+    """A rule's reason in the person's words, and the concepts it cites (to say each fact only once)."""
+    cited: set[str] = set()
+    listed: set[str] = set()
+
+    def said(match: re.Match) -> str:
+        members = match.group(1).split(",")
+        listed.update(members)
+        words, named = _said(members, k, spoken)
+        cited.update(named)
+        return words
+
+    text = SAID_PLACEHOLDER.sub(said, rule.reason)
+    numbers = _Answers({name: value for name, value in k.values.items() if not isinstance(value, bool)})
+    cited.update(name for name in re.findall(r"\{([a-z_]+)\}", text) if name not in LOCALE_PLACEHOLDERS)
+    try:
+        text = text.format_map(numbers)
+    except (KeyError, IndexError):
+        # A number the reason names was not answered; fall back to the words before it.
+        text = text.split(" {", 1)[0]
+    cited |= {c for c in concepts_in(rule.when) - listed if k.values.get(c) is True}
+    return text, cited
+
+
+def _unsure_sentences(k: Knowledge, rules: Rules, facts: Mapping[str, Any] | None) -> list[str]:
+    """Name each point still unknown, once, in the order asked: "You were not sure about ..." for an
+    "I don't know" said as such. `facts` (the assess command) tells a fact given as null ("I don't
+    know") from one not given at all; a member given as false is not named."""
+    questionnaire = load_questionnaire()
+    named: set[str] = set()
+    not_sure: list[str] = []
+    not_given: list[str] = []
+    for qid in k.unsure_questions:
+        question = questionnaire.questions[qid]
+        concepts = [c for c in question.concepts if k.is_unsure(c) and c not in named
+                    and not (facts is not None and facts.get(c, None) is False)]
+        named.update(concepts)
+        if facts is not None:
+            missing = [c for c in concepts if c not in facts]
+            if missing:
+                not_given.append(_join([rules.concepts_spoken[c] for c in missing], "or"))
+            concepts = [c for c in concepts if c in facts]
+        if concepts:
+            whole = len(concepts) == len(question.concepts)
+            not_sure.append(question.confirm_label if whole
+                            else _join([rules.concepts_spoken[c] for c in concepts], "or"))
+    sentences = []
+    if not_sure:
+        sentences.append("You were not sure about " + "; ".join(not_sure) + ".")
+    if not_given:
+        sentences.append("You did not say whether you have " + "; ".join(not_given)
+                         + ", so this check counted them as possible.")
+    if sentences:
+        sentences[-1] += " " + rules.unsure_note
+    return sentences
+
+
+def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None,
+                  facts: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The outcome fields every front end speaks or shows; plain JSON-serializable data.
+
+    Reasons cite only what the person said: a concept answered yes (a grouped question answered yes
+    names only its members not later denied), and each fact once; what they said "I don't know" to
+    is named for a clinician to check. `facts`: the assess command's input, see _unsure_sentences."""
     rules = rules or load_rules()
     firings = fired_rules(k, rules)
     tier = max((f.tier for f in firings), key=TIERS.index, default="self_care")
     at_tier = [f for f in firings if f.tier == tier]
-    if at_tier:
-        lead = next((f for f in at_tier if not f.unsure), at_tier[0])
+    lead = next((f for f in at_tier if not f.unsure), at_tier[0]) if at_tier else None
+    if lead is not None:
         specialist = lead.rule.specialist if lead.rule.tier == tier else "primary_care"
     else:
         specialist = rules.default.specialist
     reasons: list[str] = []
+    cited: set[str] = set()
     for f in at_tier:
-        if not f.unsure:
-            sentence = f"Because {_fill(f.rule.reason, k)}."
-            if sentence not in reasons:
-                reasons.append(sentence)
-    # Every question answered "I don't know" that nothing else resolved is named, so a clinician can
-    # check that point; an emergency message is kept short and carries none of this.
-    questionnaire = load_questionnaire()
-    unsure_questions = [qid for qid in k.unsure_questions
-                        if any(k.is_unsure(c) for c in questionnaire.questions[qid].concepts)]
-    if unsure_questions and tier != "emergency":
-        labels = [questionnaire.questions[q].confirm_label for q in unsure_questions]
-        reasons.append("You were not sure about " + _join(labels) + ". " + rules.unsure_note)
+        if f.unsure:
+            continue
+        text, concepts = _reason(f.rule, k, rules.concepts_spoken)
+        sentence = f"Because {text}."
+        if sentence in reasons or (concepts and concepts <= cited):
+            continue  # every fact it names was already given as a reason
+        reasons.append(sentence)
+        cited |= concepts
+    # Every point answered "I don't know" that nothing else resolved is named, so a clinician can
+    # check it; an emergency message is kept short and carries none of this.
+    if tier != "emergency":
+        reasons.extend(_unsure_sentences(k, rules, facts))
     if not at_tier:
         reasons.append(f"Because {rules.default.reason}.")
     found = {f.rule.pattern for f in firings if not f.unsure and f.rule.pattern}
-    if not found and TIERS.index(tier) <= TIERS.index("specialist") and rules.default.pattern:
+    ended_early = any(f.rule.final and not f.unsure for f in firings)  # a child: no pattern is claimed
+    if not found and not ended_early and TIERS.index(tier) <= TIERS.index("specialist") and rules.default.pattern:
         found.add(rules.default.pattern)
     patterns = [p for p in PATTERNS if p in found]
     spoken_specialist = rules.specialists_spoken[specialist]
+    # A rule may say how soon ("today" for signs of infection) when it is certain and sets the tier.
+    message = next((f.rule.message for f in at_tier if f.rule.message and not f.unsure), None) \
+        or rules.tier_messages[tier]
     return {
         "tier": tier,
         "specialist": specialist,
@@ -119,7 +200,7 @@ def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None) ->
         "reasons": reasons,
         "advice": list(rules.advice[tier]),
         "disclaimer": rules.disclaimer,
-        "message": rules.tier_messages[tier].replace("{specialist_spoken}", spoken_specialist),
+        "message": message.replace("{specialist_spoken}", spoken_specialist),
         "unsure": sorted(c for c in k.dont_know if k.values.get(c) is None),
         "rules_fired": [f.rule.id for f in firings],
         "sources": sorted({f.rule.source for f in at_tier} or {rules.default.source}),
