@@ -168,10 +168,10 @@ def respond(handler_input: HandlerInput, turn: Turn) -> Response:
 
 
 def _with_card_note(turn: Turn) -> str:
-    """The result's speech with CARD_NOTE said just before the offer (the core ends a result's
-    speech with its reprompt, the offer); any other turn's speech as it is."""
+    """The result's speech (first said or repeated) with CARD_NOTE just before the offer (the core
+    ends a result's speech with its reprompt, the offer); any other turn's speech as it is."""
     offer = turn.reprompt or ""
-    if turn.kind == "outcome" and offer and turn.speech.endswith(offer):
+    if turn.kind in ("outcome", "repeat") and turn.outcome is not None and offer and turn.speech.endswith(offer):
         return f"{turn.speech[:-len(offer)]}{CARD_NOTE} {offer}"
     return turn.speech
 

@@ -293,7 +293,7 @@ def test_repeat_after_help_says_the_question_again() -> None:
 def test_repeat_after_the_result_says_the_result_again() -> None:
     chat = Conversation()
     chat.send(launch())
-    while not chat.ended:
+    while not chat.finished:
         chat.answer_calmly()
     result = chat.text
     reply = invoke(envelope(intent("AMAZON.RepeatIntent"), chat.attributes))

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 from .knowledge import Knowledge, concepts_in, evaluate
 from .locales import DEFAULT_LOCALE, get_locale
 from .model import PATTERNS, SAID_PLACEHOLDER, TIERS, Rule, Rules, load_questionnaire, load_rules
+from .vocabulary import number_to_words
 
 # Filled in per locale when the outcome is rendered (see triage.locales), not from the answers.
 LOCALE_PLACEHOLDERS = frozenset(get_locale(DEFAULT_LOCALE).placeholders())
@@ -142,7 +143,7 @@ def _unsure_sentences(k: Knowledge, rules: Rules, facts: Mapping[str, Any] | Non
                             else _join([rules.concepts_spoken[c] for c in concepts], "or"))
     sentences = []
     if not_sure:
-        sentences.append("You were not sure about " + "; ".join(not_sure) + ".")
+        sentences.append(UNSURE_PREFIX + "; ".join(not_sure) + ".")
     if not_given:
         sentences.append("You did not say whether you have " + "; ".join(not_given)
                          + ", so this check counted them as possible.")
@@ -220,6 +221,19 @@ def result_offer(outcome: dict[str, Any]) -> str:
     return _phrase("result_offer_emergency" if outcome["tier"] == "emergency" else "result_offer")
 
 
+UNSURE_PREFIX = "You were not sure about "  # how _unsure_sentences starts; "; " separates its points
+
+
+def _for_the_ear(reason: str) -> str:
+    """A reason as the first pass of the result says it: a list of more than one point the person
+    was not sure about becomes their count ("more" and the card still name every one)."""
+    if reason.startswith(UNSURE_PREFIX):
+        points = reason[len(UNSURE_PREFIX):].split(". ", 1)[0].split("; ")
+        if len(points) > 1:
+            return _phrase("unsure_many").replace("{count}", number_to_words(len(points)))
+    return reason
+
+
 def result_parts(outcome: dict[str, Any]) -> tuple[str, list[str], str]:
     """The spoken result in its parts: (what to do, the strongest reasons, the closing).
 
@@ -228,7 +242,7 @@ def result_parts(outcome: dict[str, Any]) -> tuple[str, list[str], str]:
     reasons of the rules that decided the tier in rule order, most urgent first. The closing is the
     short disclaimer (said once) and the offer: repeat, more, or stop."""
     closing = f"{_phrase('disclaimer_short')} {result_offer(outcome)}"
-    return outcome["message"], list(outcome["reasons"][:SPOKEN_REASONS]), closing
+    return outcome["message"], [_for_the_ear(r) for r in outcome["reasons"][:SPOKEN_REASONS]], closing
 
 
 def outcome_speech(outcome: dict[str, Any]) -> str:
