@@ -29,7 +29,7 @@ from interaction_model.generate import (
 from skill import build_skill
 from skill.envelope import request_envelope
 from skill.envelope_compat import iso_timestamp, normalize_envelope
-from skill.handlers import ALREADY_STARTED, STATE_KEY
+from skill.handlers import ALREADY_STARTED, CARD_NOTE, STATE_KEY
 from skill.web import create_app
 from triage import load_questionnaire, read_state, start, step
 
@@ -528,7 +528,8 @@ def result_again(turn: Turn) -> None:
     _open(turn)
     assert turn.after == turn.before
     final = step(turn.before, "repeat")
-    assert final.outcome is not None and turn.text == final.speech
+    assert final.outcome is not None and final.reprompt
+    assert turn.text == final.speech.replace(final.reprompt, f"{CARD_NOTE} {final.reprompt}")
 
 
 def result_help(turn: Turn) -> None:

@@ -19,7 +19,8 @@ from triage import load_questionnaire, start, step
 from triage.conversation import expectation_text, render_outcome
 from triage.knowledge import UNKNOWN
 from triage.locales import get_locale, supported_locales
-from triage.outcome import SPOKEN_REASONS, UNSURE_PREFIX, outcome_details, outcome_speech, result_parts
+from triage.outcome import (SPOKEN_REASONS, UNSURE_PREFIX, _for_the_ear, outcome_details, outcome_speech,
+                            result_parts)
 
 from triage_paths import all_paths, outcome_of
 
@@ -213,3 +214,41 @@ def _reach(qid: str):
             assert turn.question_id == qid
             return turn
     raise AssertionError(f"no path asks {qid}")
+
+
+# --- the machine entry point ---------------------------------------------------------------
+
+README_EXAMPLE = {"leg_numbness_or_tingling": True, "saddle_numbness": False}
+SELF_CARE = {"saddle_numbness": False, "recent_major_trauma": False, "leg_numbness_or_tingling": False,
+             "leg_weakness": False, "pain_radiates_below_knee": False, "fever": False, "infection_risk": False,
+             "cancer_history": False, "unexplained_weight_loss": False, "osteoporosis_or_steroids": False,
+             "age": 35, "duration_weeks": 2, "pain_score": 4, "pain_at_night_or_rest": False,
+             "limits_daily_activities": False}
+
+
+@pytest.mark.parametrize("facts", [README_EXAMPLE, SELF_CARE, {"saddle_numbness": True}, {}],
+                         ids=["readme-example", "self-care", "emergency", "nothing-given"])
+@pytest.mark.parametrize("tag", ["en-US", "en-GB"])
+def test_assess_speech_is_what_to_do_then_reasons_then_the_offer(facts, tag):
+    from triage.__main__ import assess
+
+    result = assess(facts, tag)
+    locale = get_locale(tag)
+    speech = result["speech"]
+    assert locale.emergency_number not in speech or locale.emergency_number == locale.emergency_number_spoken
+    offer = PHRASES["result_offer_emergency" if result["tier"] == "emergency" else "result_offer"]
+    assert speech.endswith(f"{PHRASES['disclaimer_short']} {offer}")
+    assert speech.count("not a diagnosis") == 1
+    # Its reasons are the one or two strongest printed reasons, said for the ear, in order.
+    said = [locale.render(_for_the_ear(r), spoken=True) for r in result["reasons"][:SPOKEN_REASONS]]
+    assert " ".join(said) in speech
+
+
+def test_every_key_assess_prints_is_in_the_readme():
+    from pathlib import Path
+
+    from triage.__main__ import assess
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for key in assess(README_EXAMPLE):
+        assert f"`{key}`" in readme, key

@@ -145,7 +145,7 @@ def _unsure_sentences(k: Knowledge, rules: Rules, facts: Mapping[str, Any] | Non
     if not_sure:
         sentences.append(UNSURE_PREFIX + "; ".join(not_sure) + ".")
     if not_given:
-        sentences.append("You did not say whether you have " + "; ".join(not_given)
+        sentences.append(NOT_GIVEN_PREFIX + "; ".join(not_given)
                          + ", so this check counted them as possible.")
     if sentences:
         sentences[-1] += " " + rules.unsure_note
@@ -221,16 +221,22 @@ def result_offer(outcome: dict[str, Any]) -> str:
     return _phrase("result_offer_emergency" if outcome["tier"] == "emergency" else "result_offer")
 
 
-UNSURE_PREFIX = "You were not sure about "  # how _unsure_sentences starts; "; " separates its points
+# How _unsure_sentences begins its sentences ("; " separates the points), and the phrase that says
+# a longer list as its count.
+UNSURE_PREFIX = "You were not sure about "
+NOT_GIVEN_PREFIX = "You did not say whether you have "
+_COUNTED = {UNSURE_PREFIX: "unsure_many", NOT_GIVEN_PREFIX: "not_given_many"}
 
 
 def _for_the_ear(reason: str) -> str:
     """A reason as the first pass of the result says it: a list of more than one point the person
-    was not sure about becomes their count ("more" and the card still name every one)."""
-    if reason.startswith(UNSURE_PREFIX):
-        points = reason[len(UNSURE_PREFIX):].split(". ", 1)[0].split("; ")
-        if len(points) > 1:
-            return _phrase("unsure_many").replace("{count}", number_to_words(len(points)))
+    was not sure about (or, from `assess`, did not give) becomes their count; "more" and the card
+    still name every one."""
+    for prefix, phrase in _COUNTED.items():
+        if reason.startswith(prefix):
+            points = reason[len(prefix):].split(". ", 1)[0].split(", so this check")[0].split("; ")
+            if len(points) > 1:
+                return _phrase(phrase).replace("{count}", number_to_words(len(points)))
     return reason
 
 
