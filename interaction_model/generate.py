@@ -12,7 +12,6 @@ what this module generates, for every locale.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from triage import load_answer_words
+from triage.locales import DEFAULT_LOCALE, supported_locales
 from triage.vocabulary import (
     command_phrases,
     dont_know_phrases,
@@ -29,9 +29,9 @@ from triage.vocabulary import (
 )
 
 MODEL_DIR = Path(__file__).resolve().parent
-# The English locales the skill is published in; each gets its own model file and manifest entry.
-LOCALES = ("en-US", "en-CA", "en-GB", "en-AU", "en-IN")
-DEFAULT_LOCALE = "en-US"
+# The locales the skill is published in, from the core's locale data (triage/data/locales.json);
+# each gets its own model file and manifest entry.
+LOCALES = supported_locales()
 MODEL_PATH = MODEL_DIR / f"{DEFAULT_LOCALE}.json"
 INVOCATION_NAME = "spine check"
 
@@ -183,6 +183,8 @@ def build_models() -> dict[str, dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse  # here: the skill imports this module's names, and argparse costs its cold start
+
     parser = argparse.ArgumentParser(prog="python -m interaction_model.generate",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",

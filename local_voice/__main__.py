@@ -186,6 +186,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     finally:
         if isinstance(source, MicrophoneSource):
             source.close()
+    if speaker.unspoken:
+        # Every prompt was printed, but a person who relies on hearing them missed some.
+        total = speaker.spoken + speaker.unspoken
+        print(f"local_voice: {speaker.unspoken} of {total} prompts could not be spoken (they were printed only)",
+              file=sys.stderr)
+        return 3
     return 0
 
 

@@ -276,7 +276,9 @@ class VoiceSession:
             step = self.config.rate_step if rate == "faster" else -self.config.rate_step
             self.speaker.rate = clamp_rate(self.speaker.rate + step)
             okay = f"Okay, {'faster' if rate == 'faster' else 'more slowly'}."
-            self.say(f"{okay} {turn.text}", f"{okay} {turn.speech or turn.text}")
+            # The current question alone, as "repeat" gives it: not the first turn's whole welcome.
+            again = self._core.step(turn.state, "repeat")
+            self.say(f"{okay} {again.text}", f"{okay} {again.speech or again.text}")
             return turn
         if turn.red_flag and turn.expects == "yes_no" and turn.question_id is not None:
             answer = self._parse_yes_no(heard.text)

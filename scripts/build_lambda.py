@@ -8,7 +8,7 @@ From the repository root, with any Python 3.11 or later that has pip::
 
 The package holds the skill (``skill/`` without its web-only modules), the triage core with its data
 (``triage/``), the interaction model (``interaction_model/``) and the runtime dependencies of
-``requirements-lambda.txt`` (ask-sdk-core and what it needs), nothing else: no Flask, gunicorn,
+``requirements-lambda.txt`` (ask-sdk-core and what it needs), nothing else: no Flask, waitress,
 cryptography, voice packages or test tools. Dependencies are fetched as wheels for the Lambda
 platform (``manylinux2014_x86_64`` or ``manylinux2014_aarch64``, CPython of the chosen version), so
 the build works from any Linux or macOS machine.
@@ -43,8 +43,9 @@ PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
 # What the skill's Lambda turn runs: every module of these packages, with their data files ...
 SKILL_PACKAGES = ("skill", "triage", "interaction_model")
-# ... except the web service's modules, which need Flask, gunicorn and cryptography.
-WEB_ONLY_MODULES = {"skill/web.py", "skill/wsgi.py", "skill/__main__.py", "skill/verification.py"}
+# ... except the web service's modules, which need Flask, waitress and cryptography, and tools.
+WEB_ONLY_MODULES = {"skill/web.py", "skill/wsgi.py", "skill/__main__.py", "skill/verification.py",
+                    "interaction_model/skill_package.py"}
 DATA_SUFFIXES = {".py", ".json"}
 BARE_FILES = ("bench/bare_skill.py", "bench/bare_lambda.py")
 # Zip entries get one fixed time so that the same sources give the same package.

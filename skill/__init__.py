@@ -8,9 +8,10 @@ core's turns into speech; the web endpoint (skill/web.py) and the Lambda entry
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from ask_sdk_core.skill import CustomSkill
-from ask_sdk_core.skill_builder import SkillBuilder
+if TYPE_CHECKING:  # the SDK is imported when the skill is built, so `skill.envelope` starts fast
+    from ask_sdk_core.skill import CustomSkill
 
 __all__ = ["build_skill"]
 
@@ -19,6 +20,8 @@ __all__ = ["build_skill"]
 def build_skill() -> CustomSkill:
     """The skill with every handler registered; built once per process (it holds no state)."""
     # Imported here so that `python -m skill serve --help` and its refusals stay instant.
+    from ask_sdk_core.skill_builder import SkillBuilder
+
     from skill.handlers import EXCEPTION_HANDLERS, REQUEST_HANDLERS, REQUEST_INTERCEPTORS
 
     builder = SkillBuilder()

@@ -37,3 +37,82 @@ def request_envelope(request: dict[str, Any], attributes: dict[str, Any] | None 
         "request": {"requestId": "amzn1.echo-api.request.local", "timestamp": stamp, "locale": "en-US",
                     **request},
     }
+
+
+# --- command line: a dialogue over curl (README, "Running it locally") ---------------------------
+
+LOCAL_SKILL_ID = "amzn1.ask.skill.local"
+
+
+def intent_request(name: str, slots: dict[str, str]) -> dict[str, Any]:
+    """An IntentRequest for intent ``name`` with slot values as Alexa sends them (all text)."""
+    return {"type": "IntentRequest", "dialogState": "COMPLETED",
+            "intent": {"name": name, "confirmationStatus": "NONE",
+                       "slots": {slot: {"name": slot, "value": value, "confirmationStatus": "NONE"}
+                                 for slot, value in slots.items()}}}
+
+
+def _speech_text(reply: dict[str, Any]) -> str:
+    import re
+
+    speech = (reply.get("response") or {}).get("outputSpeech") or {}
+    text = speech.get("ssml") or speech.get("text") or ""
+    return re.sub(r"<[^>]+>", "", text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``request`` prints an envelope for curl; ``speech`` prints what a reply says."""
+    import argparse
+    import json
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m skill.envelope", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    request = commands.add_parser("request", help="print a request envelope (JSON) on stdout")
+    request.add_argument("kind", help="LaunchRequest, SessionEndedRequest, or an intent name "
+                                      "(AMAZON.YesIntent, AnswerNumberIntent, ...)")
+    request.add_argument("slots", nargs="*", metavar="SLOT=VALUE", help="slot values, e.g. number=7")
+    request.add_argument("--after", metavar="REPLY.json",
+                         help="continue the session of this earlier reply (its session attributes)")
+    request.add_argument("--locale", default="en-US", help="request locale (default en-US)")
+    request.add_argument("--app-id", default=LOCAL_SKILL_ID, help=f"skill ID (default {LOCAL_SKILL_ID})")
+    speech = commands.add_parser("speech", help="print the speech of a reply, and whether it ended")
+    speech.add_argument("reply", metavar="REPLY.json")
+    args = parser.parse_args(argv)
+
+    if args.command == "speech":
+        with open(args.reply, encoding="utf-8") as handle:
+            reply = json.load(handle)
+        if not isinstance(reply, dict) or "response" not in reply:
+            print(f"error: {args.reply} is not a skill reply: {json.dumps(reply)[:200]}", file=sys.stderr)
+            return 1
+        ended = " [session ended]" if reply["response"].get("shouldEndSession") else ""
+        print(f"Alexa: {_speech_text(reply)}{ended}")
+        return 0
+
+    slots = {}
+    for item in args.slots:
+        slot, sep, value = item.partition("=")
+        if not sep or not slot:
+            parser.error(f"slot values look like name=value, not {item!r}")
+        slots[slot] = value
+    if args.kind.endswith("Request"):
+        body: dict[str, Any] = {"type": args.kind}
+    else:
+        body = intent_request(args.kind, slots)
+    attributes = None
+    if args.after and args.kind != "LaunchRequest":  # a launch always starts a new session
+        try:
+            with open(args.after, encoding="utf-8") as handle:
+                reply = json.load(handle)
+            attributes = reply.get("sessionAttributes") or {}
+        except (OSError, ValueError, AttributeError) as exc:
+            print(f"error: cannot continue the session of {args.after}: {exc}", file=sys.stderr)
+            return 1
+    envelope = request_envelope({**body, "locale": args.locale}, attributes, app_id=args.app_id)
+    print(json.dumps(envelope))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

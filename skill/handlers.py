@@ -34,7 +34,6 @@ from ask_sdk_model.ui import SimpleCard
 from ask_sdk_runtime.exceptions import DispatchException
 
 from interaction_model.generate import (
-    DEFAULT_LOCALE,
     DONT_KNOW_INTENT,
     LOCALES,
     MORE_INTENT,
@@ -47,7 +46,8 @@ from interaction_model.generate import (
 )
 from skill import request_log
 from skill.speech import ssml
-from triage import Turn, load_questionnaire, outcome_summary, read_state, start, step
+from triage import Turn, outcome_summary, read_state, start, step
+from triage.locales import DEFAULT_LOCALE, UnknownLocale, get_locale
 
 logger = logging.getLogger(__name__)
 
@@ -59,12 +59,27 @@ CARD_NOTE = "The result, with all the reasons and tips, is also in your Alexa ap
 APOLOGY = "Sorry, something went wrong on my side. Please say your answer again, or say start over."
 ALREADY_STARTED = "We are in the middle of the check; to begin again, say start over."
 
-_UNITS = frozenset(unit_words())
-MODEL_INTENTS = frozenset(
-    intent["name"] for intent in build_model()["interactionModel"]["languageModel"]["intents"])
-# Custom slot types: Alexa resolves their values against the model's list and reports whether
-# the value matched. Built-in types (AMAZON.NUMBER) carry no resolution.
-CUSTOM_SLOTS = frozenset({UNIT_SLOT})
+_LANGUAGE_MODEL = build_model()["interactionModel"]["languageModel"]
+MODEL_INTENTS = frozenset(intent["name"] for intent in _LANGUAGE_MODEL["intents"])
+
+
+def _custom_slot_words(language_model: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """Each slot of a custom type -> every word its type lists (values and synonyms), lower case.
+    Alexa resolves such a slot against that list and says whether it matched; built-in types
+    (AMAZON.NUMBER) carry no resolution."""
+    types = {
+        slot_type["name"]: frozenset(
+            word.lower() for value in slot_type["values"]
+            for word in (value["name"]["value"], *value["name"].get("synonyms", [])))
+        for slot_type in language_model.get("types", [])
+    }
+    return {slot["name"]: types[slot["type"]] for intent in language_model["intents"]
+            for slot in intent.get("slots", []) if slot["type"] in types}
+
+
+CUSTOM_SLOT_WORDS = _custom_slot_words(_LANGUAGE_MODEL)
+# The duration words, from the core's unit words through the model's DurationUnit type.
+_UNITS = CUSTOM_SLOT_WORDS.get(UNIT_SLOT, frozenset(unit_words()))
 # What a reply that Alexa heard but could not resolve becomes: the core's "not understood" re-ask.
 NOT_UNDERSTOOD = ""
 
@@ -97,10 +112,17 @@ def _intent_name(handler_input: HandlerInput) -> str | None:
 
 
 def request_locale(handler_input: HandlerInput) -> str:
-    """The request's locale if the skill is published in it, else en-US (missing, unknown, or
-    another language: the safest English default rather than an error)."""
+    """The request's locale ("en-GB") if the skill is published in it, else en-US: a missing or
+    unknown locale gets the default English turn rather than an error. The core takes it on every
+    turn (it picks the emergency number and wording); it is not kept in the session, because
+    Alexa sends it with every request."""
     locale = getattr(handler_input.request_envelope.request, "locale", None)
-    return locale if isinstance(locale, str) and locale in LOCALES else DEFAULT_LOCALE
+    if not isinstance(locale, str):
+        return DEFAULT_LOCALE
+    try:
+        return get_locale(locale).tag  # "en-gb" and "en_GB" are en-GB too
+    except UnknownLocale:
+        return DEFAULT_LOCALE
 
 
 def _slot(handler_input: HandlerInput, slot_name: str) -> Any:
@@ -114,6 +136,16 @@ def _slot_text(handler_input: HandlerInput, slot_name: str) -> str:
     """A slot's value as heard, or "" when it is missing or not a string."""
     value = getattr(_slot(handler_input, slot_name), "value", None)
     return value if isinstance(value, str) else ""
+
+
+def has_unresolved_custom_slot(handler_input: HandlerInput) -> bool:
+    """True if any custom slot of the request holds a value Alexa did not resolve to its list."""
+    for slot_name, words in CUSTOM_SLOT_WORDS.items():
+        try:
+            resolved_slot_value(handler_input, slot_name, words)
+        except UnresolvedSlot:
+            return True
+    return False
 
 
 class UnresolvedSlot(Exception):
@@ -189,7 +221,10 @@ class _IntentHandler(AbstractRequestHandler):
         return self.utterance
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return respond(handler_input, step(_state(handler_input), self.reply(handler_input)))
+        # A custom slot value Alexa could not match is re-asked, whatever the intent: never
+        # dropped, never guessed.
+        reply = NOT_UNDERSTOOD if has_unresolved_custom_slot(handler_input) else self.reply(handler_input)
+        return respond(handler_input, step(_state(handler_input), reply, request_locale(handler_input)))
 
 
 class LaunchRequestHandler(AbstractRequestHandler):
@@ -199,24 +234,21 @@ class LaunchRequestHandler(AbstractRequestHandler):
         return is_request_type("LaunchRequest")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return respond(handler_input, start())
+        return respond(handler_input, start(request_locale(handler_input)))
 
 
-def one_shot_start() -> Turn:
+def one_shot_start(locale: str) -> Turn:
     """The first turn for "Alexa, ask spine check to check my back pain": the person has asked to
-    start, so the welcome keeps its emergency line but drops the list of answers and commands
-    (the question's reprompt and help say what to answer)."""
-    turn = start()
-    hint = load_questionnaire().commands_hint
-    return dataclasses.replace(turn, text=" ".join(turn.text.replace(hint, "", 1).split()),
-                               speech=" ".join(turn.speech.replace(hint, "", 1).split()))
+    start, so only the emergency sentence comes before the first question (the core's short
+    welcome; the question's reprompt and help say what to answer)."""
+    return start(locale, returning=True)
 
 
-def goodbye() -> Turn:
+def goodbye(locale: str) -> Turn:
     """The core's goodbye, for stop before any assessment has started (a new session, or state
     that cannot be read): the same words as stopping at the first question, so the emergency
     safety net is said on the way out too."""
-    return step(start().state, "stop")
+    return step(start(locale).state, "stop", locale)
 
 
 class StartAssessmentHandler(_IntentHandler):
@@ -231,15 +263,17 @@ class StartAssessmentHandler(_IntentHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         state = _state(handler_input)
+        locale = request_locale(handler_input)
         if state is None:
-            return respond(handler_input, one_shot_start())
+            return respond(handler_input, one_shot_start(locale))
         checked = read_state(state)
         if checked is not None and not checked["done"]:
-            turn = step(checked, "repeat")
+            turn = step(checked, "repeat", locale)
             return respond(handler_input, dataclasses.replace(
-                turn, text=f"{ALREADY_STARTED} {turn.text}", speech=f"{ALREADY_STARTED} {turn.speech}", kind="reask"))
+                turn, text=f"{ALREADY_STARTED} {turn.text}", speech=f"{ALREADY_STARTED} {turn.speech}",
+                kind="reask"))
         # A finished check starts again; unreadable state restarts politely (the core says so).
-        return respond(handler_input, step(state, self.utterance))
+        return respond(handler_input, step(state, self.utterance, locale))
 
 
 class YesHandler(_IntentHandler):
@@ -305,7 +339,9 @@ class StopHandler(_IntentHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         state = read_state(_state(handler_input))
-        return respond(handler_input, goodbye() if state is None else step(state, self.utterance))
+        locale = request_locale(handler_input)
+        return respond(handler_input,
+                       goodbye(locale) if state is None else step(state, self.utterance, locale))
 
 
 class CancelHandler(StopHandler):
@@ -339,7 +375,7 @@ class UnknownIntentHandler(AbstractRequestHandler):
         return is_request_type("IntentRequest")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return respond(handler_input, step(_state(handler_input), ""))
+        return respond(handler_input, step(_state(handler_input), "", request_locale(handler_input)))
 
 
 class CanFulfillIntentHandler(AbstractRequestHandler):

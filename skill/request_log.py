@@ -223,15 +223,18 @@ def resolve_format(option: str | None, environ: dict[str, str], default: str = "
 
 
 def configure_logging(log_format: str, stream: TextIO | None = None,
-                      level: int = logging.INFO) -> logging.Handler:
+                      level: int = logging.INFO, *, replace: bool = True) -> logging.Handler | None:
     """Send INFO and above from every logger to ``stream`` (default stderr) in ``log_format``.
 
     Replaces every handler on the root logger: one this function installed earlier, and the one
     AWS Lambda's runtime installs (its own prefix would break JSON lines). Calling it twice leaves
-    one handler."""
+    one handler. With ``replace=False`` (a WSGI module imported by a host that may have set up
+    logging itself) it does nothing if the root logger already has a handler, and returns None."""
+    root = logging.getLogger()
+    if not replace and root.handlers:
+        return None
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(make_formatter(log_format))
-    root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)

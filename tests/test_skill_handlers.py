@@ -480,7 +480,7 @@ def test_handler_error_speaks_an_apology_and_logs_no_answers(
 ) -> None:
     import skill.handlers as handlers
 
-    def broken_step(state: Any, utterance: str) -> Any:
+    def broken_step(state: Any, utterance: str, locale: Any = None) -> Any:
         raise ValueError(f"{utterance!r} {state!r}")  # the message quotes the person's data
 
     monkeypatch.setattr(handlers, "step", broken_step)

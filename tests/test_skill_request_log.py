@@ -149,7 +149,7 @@ def test_a_handler_error_is_logged_as_error_without_content(log_stream: Any,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     import skill.handlers as handlers
 
-    def broken_step(state: Any, utterance: str) -> Any:
+    def broken_step(state: Any, utterance: str, locale: Any = None) -> Any:
         raise ValueError(f"{utterance} {SECRET_ATTRIBUTE}")
 
     monkeypatch.setattr(handlers, "step", broken_step)
@@ -206,6 +206,17 @@ def test_configure_twice_leaves_one_handler(log_stream: Any) -> None:
     log_stream("plain")
     log_stream("json")
     assert len(logging.getLogger().handlers) == 1
+
+
+def test_configure_without_replace_keeps_a_host_s_logging(log_stream: Any) -> None:
+    stream = log_stream("plain")
+    assert configure_logging("json", io.StringIO(), replace=False) is None
+    logging.getLogger("spine_check.test").info("kept")
+    assert "kept" in stream.getvalue()
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    assert configure_logging("json", stream, replace=False) is not None
 
 
 def test_track_outside_a_request_is_harmless() -> None:

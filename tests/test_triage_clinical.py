@@ -143,3 +143,54 @@ def test_text_mode_scripted_run_reaches_an_outcome():
 def test_text_mode_end_of_input_is_stop():
     out = _cli([], "no\n")
     assert out.returncode == 0 and "Goodbye" in out.stdout
+
+
+# ---- the cases issue 7 found, each said back as the person said it ----------------------------------
+N = [("cauda_equina_signs", False), ("major_trauma", False)]
+NO_LEG = N + [("leg_numbness_or_weakness", False), ("pain_below_knee", False)]
+
+
+def _said(answers):
+    from triage.conversation import outcome_for
+    outcome = outcome_for(answers)
+    return outcome, " ".join([outcome["message"], *outcome["reasons"], *outcome["advice"]])
+
+
+def test_group_yes_then_denied_members_are_not_named():
+    outcome, said = _said(NO_LEG + [("serious_illness_signs", True), ("fever", False), ("cancer_history", False),
+                                    ("weight_loss", False)])
+    assert "fever" not in said and "cancer" not in said and "infection" not in said
+    assert outcome["reasons"][0].startswith("Because you said you have thin bones or take long-term steroids")
+
+
+def test_today_only_when_there_is_a_sign_of_infection():
+    _, said = _said(NO_LEG + [("serious_illness_signs", True), ("fever", False), ("cancer_history", True)])
+    assert "today" not in said and "if you have a fever" not in said
+    outcome, said = _said(NO_LEG + [("serious_illness_signs", True), ("fever", True)])
+    assert outcome["message"].startswith("Please see a doctor today.")
+
+
+def test_both_legs_new_numbness_not_weak_names_only_the_new_numbness():
+    outcome, _ = _said(N + [("leg_numbness_or_weakness", True), ("leg_weakness", False), ("numbness_is_new", True),
+                            ("both_legs", True)])
+    assert outcome["reasons"] == ["Because you said both legs are affected, with numbness or tingling that is new."]
+
+
+def test_thirteen_weeks_is_said_once():
+    outcome, said = _said(NO_LEG + [("serious_illness_signs", False), ("age", 40), ("duration_weeks", 13),
+                                    ("morning_stiffness", False), ("conservative_care_weeks", 2)])
+    assert said.count("13 weeks") == 1 and outcome["specialist"] == "physical_therapy"
+
+
+def test_readme_assess_example_does_not_say_not_sure():
+    """The README's own example gives saddle_numbness false and leaves the rest out: nothing was said to
+    be unknown, and the saddle numbness was denied, so neither is claimed."""
+    readme = (ROOT / "README.md").read_text()
+    example = next(line for line in readme.splitlines() if "python -m triage assess" in line and "echo" in line)
+    facts = example.split("echo '", 1)[1].split("'", 1)[0]
+    out = _cli(["assess"], facts)
+    result = json.loads(out.stdout)
+    spoken = " ".join(result["reasons"]) + " " + result["speech"]
+    assert "You were not sure" not in spoken and "bottom or genitals" not in spoken
+    assert "You did not say whether you have new trouble with your bladder or bowels" in result["reasons"][0]
+    assert result["tier"] == "urgent"  # not given is still cautious

@@ -94,6 +94,14 @@ def test_a_source_whose_section_does_not_exist_is_refused(source, problem):
     assert problem in str(err.value)
 
 
+def test_a_question_whose_source_section_does_not_exist_is_refused():
+    data = _q()
+    _question(data, "fever")["source"] = "docs/references.md#fevers"
+    with pytest.raises(DataError) as err:
+        questionnaire_from_dict(data, QUESTIONNAIRE_FILE, reference_anchors())
+    assert (err.value.where, err.value.field) == ("question 'fever'", "source") and "'#fevers'" in str(err.value)
+
+
 def test_github_anchors_match_the_headings():
     assert github_anchor(" Children and teenagers") == "children-and-teenagers"
     assert github_anchor("Red-flag summary") == "red-flag-summary"

@@ -159,6 +159,19 @@ def test_slower_and_faster_change_the_speaking_rate() -> None:
     assert rates[0] == 160 and rates[1] == 130 and rates[2] == 100 and rates[3] == 130
 
 
+@pytest.mark.parametrize("script", [["slower"], ["faster"], ["no", "slower"], ["help", "slower"], ["no", "repeat", "faster"]])
+def test_slower_and_faster_repeat_the_current_question_only_at_the_new_rate(script: list) -> None:
+    """The issue: "slower" replayed the whole welcome instead of the current question."""
+    import triage
+
+    _, out, speaker, *_ = run(script)
+    question = triage.step(triage.start().state, "no").text if script[0] == "no" else triage.start().text.split("at any time. ")[-1]
+    said, rate = speaker.said[len(script)]
+    okay = "Okay, more slowly. " if script[-1] == "slower" else "Okay, faster. "
+    assert said == okay + question and "Welcome" not in said
+    assert rate == 160 + (30 if script[-1] == "faster" else -30)
+
+
 def test_silence_reprompts_then_pauses_then_waits_for_continue() -> None:
     turn, out, *_ = run([SILENCE, SILENCE, SILENCE, SILENCE, SILENCE, SILENCE, "continue", "stop"])
     lines = spoken(out)

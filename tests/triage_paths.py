@@ -131,7 +131,7 @@ def reason_violations(answers: list[tuple[str, Any]], outcome: dict[str, Any]) -
     """Each requirement-3 property broken by this outcome, with the offending words:
     cites_unsaid: a reason cites a concept the person did not say yes (or I don't know) to, or one
       they denied (a group answered yes names a member later answered no);
-    unsure_unsaid: "not sure about" names a concept not answered "I don't know";
+    unsure_unsaid: "not sure about" names a concept not answered "I don't know", or one later denied;
     conditional: conditional advice whose condition the person denied;
     repeated: a sentence, or the facts of a reason, said twice;
     wrong_number: a number in a reason that the person did not give."""
@@ -150,9 +150,10 @@ def reason_violations(answers: list[tuple[str, Any]], outcome: dict[str, Any]) -
             if lower.startswith("you were not sure about") or lower.startswith("you did not say"):
                 cited = lower.split(". ")[0]
                 for concept, markers in CONCEPT_MARKERS.items():
-                    if any(m in cited for m in markers) and concept not in said["unsure"] \
-                            and IMPLIED_BY.get(concept) not in said["unsure"] \
-                            and not lower.startswith("you did not say"):
+                    if not any(m in cited for m in markers) or lower.startswith("you did not say"):
+                        continue
+                    if concept in said["no"] or (concept not in said["unsure"]
+                                                 and IMPLIED_BY.get(concept) not in said["unsure"]):
                         flag("unsure_unsaid", f"{concept}: {sentence}")
                 continue
             if "you said" not in lower:

@@ -178,7 +178,9 @@ def validate_expression(expr: Any, path: Path, where: str, field_name: str, conc
             fail(f"unknown tier {arg!r}")
 
 
-def questionnaire_from_dict(data: Mapping, path: Path = QUESTIONNAIRE_FILE) -> Questionnaire:
+def questionnaire_from_dict(data: Mapping, path: Path = QUESTIONNAIRE_FILE,
+                            anchors: frozenset[str] | None = None) -> Questionnaire:
+    """`anchors`: the sections of docs/references.md a question's source may point at (None: not checked)."""
     welcome = _need(path, "top level", data, "welcome", str)
     welcome_returning = _need(path, "top level", data, "welcome_returning", str)
     hint = _need(path, "top level", data, "commands_hint", str)
@@ -251,6 +253,7 @@ def questionnaire_from_dict(data: Mapping, path: Path = QUESTIONNAIRE_FILE) -> Q
             help=_need(path, where, raw, "help", str), confirm_label=_need(path, where, raw, "confirm_label", str),
             source=_need(path, where, raw, "source", str),
         )
+        check_source(questions[qid].source, path, where, anchors)
     if not questions:
         raise DataError(path, "questions", "-", "there are no questions")
     return Questionnaire(welcome=welcome, welcome_returning=welcome_returning, commands_hint=hint,
@@ -377,7 +380,7 @@ def rules_from_dict(data: Mapping, concept_types: Mapping[str, str], path: Path 
 
 @lru_cache(maxsize=1)
 def load_questionnaire(path: Path = QUESTIONNAIRE_FILE) -> Questionnaire:
-    return questionnaire_from_dict(_read_json(path), path)
+    return questionnaire_from_dict(_read_json(path), path, reference_anchors())
 
 
 @lru_cache(maxsize=1)

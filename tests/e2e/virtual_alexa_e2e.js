@@ -3,9 +3,10 @@
 //
 //   node tests/e2e/virtual_alexa_e2e.js http://127.0.0.1:PORT
 //
-// virtual-alexa resolves each utterance against interaction_model/en-US.json, builds the request
-// envelope and POSTs it to the running skill server (python -m skill serve --no-verify), carrying
-// the session attributes from reply to reply as Alexa does. Exits 1 if any scenario fails.
+// virtual-alexa resolves each utterance against interaction_model/<locale>.json (en-US unless a
+// scenario picks another), builds the request envelope and POSTs it to the running skill server
+// (python -m skill serve --no-verify), carrying the session attributes from reply to reply as
+// Alexa does. Exits 1 if any scenario fails.
 "use strict";
 
 const assert = require("assert");
@@ -13,7 +14,14 @@ const path = require("path");
 const va = require("virtual-alexa");
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
-const MODEL_FILE = path.join(REPO_ROOT, "interaction_model", "en-US.json");
+// issue 9 §5: the number each locale must give, written (card) and spoken digit by digit.
+const EMERGENCY_NUMBERS = {
+  "en-US": ["911", "nine one one"],
+  "en-CA": ["911", "nine one one"],
+  "en-GB": ["999", "nine nine nine"],
+  "en-AU": ["000", "triple zero"],
+  "en-IN": ["112", "one one two"],
+};
 
 // Real Alexa fills AMAZON.NUMBER with digits ("7"); virtual-alexa passes the word ("seven").
 const NUMBER_WORDS = {
@@ -44,10 +52,11 @@ function normalizeRequest(request) {
   }
 }
 
-function newAlexa(baseUrl) {
+function newAlexa(baseUrl, locale = "en-US") {
   const alexa = va.VirtualAlexa.Builder()
     .skillURL(`${baseUrl}/alexa`)
-    .interactionModelFile(MODEL_FILE)
+    .interactionModelFile(path.join(REPO_ROOT, "interaction_model", `${locale}.json`))
+    .locale(locale)
     .create();
   alexa.filter(normalizeRequest);
   alexa.baseUrl = baseUrl;
@@ -136,7 +145,7 @@ const scenarios = {
 
   async oneShotStartAndEmergencyExit(alexa) {
     let reply = await alexa.utter("ask spine check to check my back pain");
-    includes(speech(reply), "Welcome to Spine Check");
+    includes(speech(reply), "If this is an emergency, call nine one one now.");
     reply = await alexa.utter("yes"); // the first question screens for cauda equina syndrome
     assert.ok(!ended(reply), "the session stays open for repeat, more or go back");
     includes(speech(reply), "Call nine one one");
@@ -152,7 +161,7 @@ const scenarios = {
     assertQuestion(reply);
     const text = speech(reply);
     includes(text, "call nine one one"); // the emergency line stays in the short welcome
-    assert.ok(!text.includes("You can also say repeat"), `long welcome in a one-shot: ${text}`);
+    assert.ok(!text.includes("Welcome to Spine Check"), `long welcome in a one-shot: ${text}`);
     assert.strictEqual(reprompt(reply), reprompt(launched), "starts at the first question");
     assert.deepStrictEqual(reply.sessionAttributes.triage.answers, []);
   },
@@ -162,7 +171,7 @@ const scenarios = {
     // about"; virtual-alexa only strips "... to", so the rest is said as the first utterance.
     const reply = await alexa.utter("my back pain and leg numbness");
     assertQuestion(reply);
-    includes(speech(reply), "Welcome to Spine Check");
+    includes(speech(reply), "If this is an emergency, call nine one one now.");
     const next = await alexa.utter("no");
     assert.strictEqual(next.sessionAttributes.triage.answers.length, 1);
   },
@@ -180,6 +189,18 @@ const scenarios = {
       const reply = await newAlexa(baseUrl).intend(name);
       assert.ok(ended(reply), `${name} in a new session ends it`);
       includes(speech(reply), "Goodbye.");
+    }
+  },
+
+  async emergencyInEveryLocale(alexa, baseUrl) {
+    for (const [locale, [written, spoken]] of Object.entries(EMERGENCY_NUMBERS)) {
+      const local = newAlexa(baseUrl, locale); // that locale's interaction model and requests
+      let reply = await local.launch();
+      includes(speech(reply), `call ${spoken} now`);
+      reply = await local.utter("yes"); // the first question screens for cauda equina syndrome
+      includes(speech(reply), `Call ${spoken}`);
+      assert.ok(!speech(reply).includes(written), `digits spoken in ${locale}`);
+      includes(reply.response.card.content, written);
     }
   },
 
