@@ -70,6 +70,8 @@ def install_dependencies(target: Path, python_version: str, arch: str) -> None:
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
         "--target", str(target), "--platform", PLATFORMS[arch], "--implementation", "cp",
         "--python-version", python_version, "--only-binary=:all:", "--no-compile",
+        # The building environment's own packages (boto3 here or there) are not the package's concern.
+        "--no-warn-conflicts",
         "-r", str(REQUIREMENTS),
     ]
     subprocess.run(command, check=True)
