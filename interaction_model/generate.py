@@ -18,15 +18,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from triage import load_answer_words
 from triage.locales import DEFAULT_LOCALE, supported_locales
 from triage.vocabulary import (
     command_phrases,
     dont_know_phrases,
+    hedged_no_phrases,
+    hedged_yes_phrases,
     no_phrases,
     number_carriers,
     yes_phrases,
 )
+from triage.vocabulary import unit_words as core_unit_words
 
 MODEL_DIR = Path(__file__).resolve().parent
 # The locales the skill is published in, from the core's locale data (triage/data/locales.json);
@@ -39,6 +41,11 @@ START_INTENT = "StartAssessmentIntent"
 NUMBER_INTENT = "AnswerNumberIntent"
 DONT_KNOW_INTENT = "DontKnowIntent"
 MORE_INTENT = "MoreIntent"  # "more" after the result: every reason, pattern and tip
+# A yes or no said with doubt ("probably", "I don't think so"): never a certain answer, so these are
+# not samples of AMAZON.YesIntent/NoIntent. The handlers pass the hedge to the core, which reads it
+# back, or counts it as "I don't know" on a red-flag question.
+HEDGED_YES_INTENT = "HedgedYesIntent"
+HEDGED_NO_INTENT = "HedgedNoIntent"
 NUMBER_SLOT = "number"
 UNIT_SLOT = "unit"
 UNIT_TYPE = "DurationUnit"
@@ -107,8 +114,20 @@ def _clean(phrases: list[str] | tuple[str, ...]) -> list[str]:
 
 
 def unit_words() -> list[str]:
-    """Duration words the core converts ('days', 'months', ...), from the answer-word data."""
-    return sorted(load_answer_words()["units"])
+    """Every spoken duration word the core converts ('day', 'days', 'fortnight', ...), from the core's
+    unit words (``triage.vocabulary.unit_words``), the source of the unit slot type."""
+    return sorted({word for words in core_unit_words().values() for word in words})
+
+
+def unit_slot_values() -> list[dict[str, Any]]:
+    """The custom slot type's values: each unit's first word as the value, the others as synonyms."""
+    values = []
+    for name, words in core_unit_words().items():
+        value: dict[str, Any] = {"value": words[0]}
+        if words[1:]:
+            value["synonyms"] = words[1:]
+        values.append({"id": name, "name": value})
+    return values
 
 
 def number_samples() -> list[str]:
@@ -151,13 +170,15 @@ def build_model() -> dict[str, Any]:
             ],
         ),
         _intent(DONT_KNOW_INTENT, _clean(dont_know_phrases())),
+        _intent(HEDGED_YES_INTENT, _clean(hedged_yes_phrases())),
+        _intent(HEDGED_NO_INTENT, _clean(hedged_no_phrases())),
     ]
     for command, intent_name in COMMAND_INTENTS.items():
         words = stop_words if command == "stop" else commands[command]
         intents.append(_intent(intent_name, _clean(words)))
     intents.append(_intent("AMAZON.CancelIntent", _clean(cancel_words)))
     intents.extend(_intent(name, []) for name in SAMPLELESS_INTENTS)
-    types = [{"name": UNIT_TYPE, "values": [{"name": {"value": word}} for word in unit_words()]}]
+    types = [{"name": UNIT_TYPE, "values": unit_slot_values()}]
     return {
         "interactionModel": {
             "languageModel": {"invocationName": INVOCATION_NAME, "intents": intents, "types": types}

@@ -35,6 +35,8 @@ from ask_sdk_runtime.exceptions import DispatchException
 
 from interaction_model.generate import (
     DONT_KNOW_INTENT,
+    HEDGED_NO_INTENT,
+    HEDGED_YES_INTENT,
     LOCALES,
     MORE_INTENT,
     NUMBER_INTENT,
@@ -286,6 +288,17 @@ class NoHandler(_IntentHandler):
     utterance = "no"
 
 
+class HedgedYesHandler(_IntentHandler):
+    """"Probably", "I think so": the core reads it back, or takes it as "I don't know" on a red flag."""
+    intent_name = HEDGED_YES_INTENT
+    utterance = "probably"
+
+
+class HedgedNoHandler(_IntentHandler):
+    intent_name = HEDGED_NO_INTENT
+    utterance = "probably not"
+
+
 class AnswerNumberHandler(_IntentHandler):
     """The AMAZON.NUMBER slot as heard ("7", "?" or missing); the core parses and range-checks it."""
 
@@ -484,6 +497,8 @@ REQUEST_HANDLERS: tuple[AbstractRequestHandler, ...] = (
     StartAssessmentHandler(),
     YesHandler(),
     NoHandler(),
+    HedgedYesHandler(),
+    HedgedNoHandler(),
     AnswerNumberHandler(),
     DontKnowHandler(),
     HelpHandler(),

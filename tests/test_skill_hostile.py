@@ -184,7 +184,7 @@ CASES: list[Case] = [
     Case("number 'NaN'", _at_pain(number("NaN")), RANGE),
     Case("number 'Infinity'", _at_pain(number("Infinity")), RANGE),
     Case("number huge string", _at_pain(number("seven " * 8000)), RANGE),
-    Case("number fullwidth digit", _at_pain(number("\uff17")), RANGE),
+    Case("number fullwidth digit", _at_pain(number("\uff17")), SEVEN),  # NFKC: a typed 7
     Case("number Arabic-Indic digit", _at_pain(number("\u0663")), RANGE),
     Case("number emoji", _at_pain(number("\U0001f525\U0001f525")), RANGE),
     Case("number reversed with right-to-left override", _at_pain(number("\u202eneves")), RANGE),

@@ -200,11 +200,11 @@ SLOT_ROWS = [
     ("3", unit_slot("months"), 13),  # no resolutions (an older client): a listed word is taken
     ("5", unit_slot(None), 5),  # no unit said: the question's own unit (weeks)
     ("48", unit_slot("hours", "ER_SUCCESS_NO_MATCH"), None),  # was stored as 48 weeks
-    ("3", unit_slot("fortnights", "ER_SUCCESS_NO_MATCH"), None),
-    ("3", unit_slot("fortnights"), None),  # unlisted and unresolved: not dropped
+    ("3", unit_slot("decades", "ER_SUCCESS_NO_MATCH"), None),
+    ("3", unit_slot("decades"), None),  # unlisted and unresolved: not dropped
     ("3", unit_slot("months", "ER_ERROR_TIMEOUT"), None),  # resolution failed: not guessed
     ("3", unit_slot("months", "ER_ERROR_EXCEPTION"), None),
-    ("3", unit_slot("months", "ER_SUCCESS_MATCH", "fortnights"), None),  # resolved outside the list
+    ("3", unit_slot("months", "ER_SUCCESS_MATCH", "decades"), None),  # resolved outside the list
 ]
 
 
@@ -385,6 +385,8 @@ INTENTS: dict[str, dict[str, Any]] = {
     "number-unmatched-unit": number_with_unit("48", unit_slot("hours", "ER_SUCCESS_NO_MATCH")),
     "number-empty": intent("AnswerNumberIntent", number="?"),
     "dont-know": intent("DontKnowIntent"),
+    "hedged-yes": intent("HedgedYesIntent"),  # "probably": never a certain answer
+    "hedged-no": intent("HedgedNoIntent"),    # "I don't think so"
     "help": intent("AMAZON.HelpIntent"),
     "more": intent("MoreIntent"),
     "repeat": intent("AMAZON.RepeatIntent"),
@@ -598,11 +600,14 @@ EXPECTED: dict[str, dict[str, Callable[[Turn], None]]] = {
                     "stop": goodbye, "cancel": goodbye, "navigate-home": goodbye},
     "first-question": {**COMMON_IN_A_QUESTION, "yes": emergency_result, "no": answered(False),
                        "dont-know": answered("unknown"), "number": re_asked,
+                       "hedged-yes": answered("unknown"), "hedged-no": answered("unknown"),  # red flag
                        "number-with-unit": re_asked},
     "yes-no-mid-assessment": {**COMMON_IN_A_QUESTION, "yes": answered(True), "no": answered(False),
                               "dont-know": answered("unknown"), "number": re_asked,
+                              "hedged-yes": answered("unknown"), "hedged-no": answered("unknown"),
                               "number-with-unit": re_asked},
     "number-question": {**COMMON_IN_A_QUESTION, "yes": re_asked, "no": re_asked,
+                        "hedged-yes": re_asked, "hedged-no": re_asked,
                         "dont-know": answered("unknown"), "number": answered(7),
                         "number-with-unit": answered(13)},
     "after-result": AFTER_RESULT,

@@ -1,5 +1,6 @@
 """Command line: `python -m triage [text]` runs the text assessment; `assess` answers it from a JSON
-map of concepts on stdin; `questions` prints the questionnaire as JSON."""
+map of concepts on stdin; `questions` prints the questionnaire as JSON; `parse` prints what one reply
+means (see triage.parse_cli)."""
 from __future__ import annotations
 
 import argparse
@@ -13,6 +14,7 @@ from .knowledge import derive
 from .locales import DEFAULT_LOCALE, UnknownLocale, get_locale, supported_locales
 from .outcome import build_outcome, outcome_speech
 from .model import load_questionnaire, load_rules
+from . import parse_cli
 from .text_mode import run
 
 
@@ -137,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_locale(assess_parser)
     commands.add_parser("questions", help="print the questionnaire as JSON")
     commands.add_parser("rules-table", help="print the rules as the README's Markdown table")
+    parse_cli.add_parser(commands)
     return parser
 
 
@@ -171,6 +174,8 @@ def main(argv: list[str], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
     if args.command == "rules-table":
         stdout.write(rules_table())
         return 0
+    if args.command == "parse":
+        return parse_cli.run(args, stdout, stderr)
     try:
         try:
             data = json.loads(stdin.read())

@@ -13,7 +13,7 @@ from .knowledge import UNKNOWN, derive, evaluate
 from .locales import DEFAULT_LOCALE, Locale, get_locale
 from .model import MAX_QUESTIONS, TIERS, Question, load_answer_words, load_questionnaire
 from .outcome import build_outcome, current_tier, outcome_details, outcome_speech, questions_end, result_offer
-from .parsing import interpret
+from .parsing import interpret, parse_yes_no, read_number, read_yes_no
 
 STATE_VERSION = 1
 
@@ -76,6 +76,17 @@ def expectation_text(question: Question) -> str:
     if question.type == "number":
         lo, hi = question.range or (0, 0)
         return spoken["number"].format(lo=lo, hi=hi)
+    return spoken["yes_no"]
+
+
+def how_to_answer(question: Question) -> str:
+    """How to answer, said when a reply was not understood: "Please say a number of weeks, for example
+    three, or I don't know." (a vague "a few weeks" or a wrong unit is never guessed)."""
+    spoken = load_answer_words()["spoken_expectations"]
+    if question.type == "number":
+        lo, hi = question.range or (0, 0)
+        key = question.unit if question.unit in ("weeks", "years") else "scale"
+        return spoken[key].format(lo=lo, hi=hi)
     return spoken["yes_no"]
 
 
@@ -204,6 +215,9 @@ def read_state(state: Any) -> dict[str, Any] | None:
             return None
         answers.append((qid, value))
     following = next_question(answers)
+    pending = _read_pending(state.get("pending"), following)
+    if pending is False:
+        return None
     done = state.get("done")
     if done is True:
         if following is not None:
@@ -213,9 +227,10 @@ def read_state(state: Any) -> dict[str, Any] | None:
             return None
     else:
         return None
-    return {**new_state(), "answers": [list(a) for a in answers], "done": done,
-            "current": following.id if following is not None else None,
-            "outcome_tier": outcome_for(answers)["tier"] if done else None}
+    checked = {**new_state(), "answers": [list(a) for a in answers], "done": done,
+               "current": following.id if following is not None else None,
+               "outcome_tier": outcome_for(answers)["tier"] if done else None}
+    return {**checked, "pending": pending} if pending is not None else checked
 
 
 def _finished_turn(state: dict[str, Any], command: str | None) -> Turn:
@@ -241,6 +256,64 @@ def _finished_turn(state: dict[str, Any], command: str | None) -> Turn:
     return _result_turn(state, outcome, f"{_phrase('not_understood')} {_phrase('result_help')}", "reask")
 
 
+# --- Read-back of an answer said with doubt or as a range ("I heard 4. Is that right?") -------------
+# Kept apart from the rest of step(): the state carries {"pending": {"value": v}} while a read-back
+# waits for its yes or no; read_state() checks that value like any answer.
+
+def _read_pending(raw: Any, current: Question | None) -> dict[str, Any] | None | bool:
+    """The pending read-back if valid, None if there is none, False if it is forged or stale."""
+    if raw is None:
+        return None
+    if (current is None or not isinstance(raw, dict) or set(raw) != {"value"} or raw["value"] == UNKNOWN
+            or not _valid_answer(current, raw["value"])):
+        return False
+    return {"value": raw["value"]}
+
+
+def _spoken_answer(question: Question, value: Any) -> str:
+    if question.type == "yes_no":
+        return "yes" if value else "no"
+    if question.unit == "weeks":
+        return f"{value} week" if value == 1 else f"{value} weeks"
+    return str(value)
+
+
+def _confirm_turn(state: dict[str, Any], question: Question, value: Any) -> Turn:
+    spoken = load_answer_words()["spoken_expectations"]
+    text = spoken["confirm"].format(answer=_spoken_answer(question, value))
+    pending_state = {**state, "pending": {"value": value}}
+    return Turn(text=text, state=pending_state, kind="confirm", expects="yes_no", question_id=question.id,
+                red_flag=question.red_flag, reprompt=f"{text} {spoken['confirm_reprompt']}")
+
+
+def _pending_turn(state: dict[str, Any], question: Question, utterance: Any) -> Turn | None:
+    """The reply to "I heard 4. Is that right?": yes takes it, no asks the question again, a new answer
+    replaces it (None: let step() handle it), anything else asks for yes or no again."""
+    spoken = load_answer_words()["spoken_expectations"]
+    value = state["pending"]["value"]
+    plain = {key: item for key, item in state.items() if key != "pending"}
+    meaning = interpret(utterance, question)
+    if meaning.kind == "command":
+        if meaning.value == "repeat":
+            return _confirm_turn(plain, question, value)
+        return None
+    reply = read_yes_no(utterance)
+    if reply.answer is not None and not reply.hedged and not reply.dont_know and _whole_yes_no(utterance):
+        if reply.answer:
+            return _advance(_answers(plain) + [(question.id, value)])
+        return _question_turn(plain, question, "reask", prefix=spoken["confirm_refused"], short=True)
+    if meaning.kind in ("answer", "dont_know", "out_of_range"):
+        return None
+    turn = _confirm_turn(plain, question, value)
+    return Turn(text=f"{spoken['confirm_reask']} {turn.text}", state=turn.state, kind="reask", expects="yes_no",
+                question_id=question.id, red_flag=question.red_flag, reprompt=turn.reprompt)
+
+
+def _whole_yes_no(utterance: Any) -> bool:
+    """A plain yes or no with nothing else ("no, five" is a new answer, not a refusal)."""
+    return parse_yes_no(utterance) is not None and read_number(utterance).value is None
+
+
 def step(state: Any, utterance: Any, locale: str | None = DEFAULT_LOCALE) -> Turn:
     """Take one reply (plain text: 'yes', 'seven', 'I don't know', 'go back', ...) and return the next turn.
 
@@ -258,6 +331,11 @@ def _step(state: Any, utterance: Any) -> Turn:
     if checked is None:
         return _advance([], kind="restarted", prefix=_phrase("restarted"))
     questionnaire = load_questionnaire()
+    if checked.get("pending") is not None:
+        pending_turn = _pending_turn(checked, questionnaire.questions[checked["current"]], utterance)
+        if pending_turn is not None:
+            return pending_turn
+        checked = {key: item for key, item in checked.items() if key != "pending"}
     meaning = interpret(utterance, None if checked["done"] else questionnaire.questions[checked["current"]])
     command = meaning.value if meaning.kind == "command" else None
     if checked["done"]:
@@ -288,6 +366,8 @@ def _step(state: Any, utterance: Any) -> Turn:
     if meaning.kind == "not_understood":
         # What kind of answer is wanted, then only the short form of the question (not all of it again).
         return _question_turn(checked, question, "reask",
-                              prefix=f"{_phrase('not_understood')} {expectation_text(question)}", short=True)
+                              prefix=f"{_phrase('not_understood')} {how_to_answer(question)}", short=True)
+    if meaning.confirm:
+        return _confirm_turn(checked, question, meaning.value)
     value = UNKNOWN if meaning.kind == "dont_know" else meaning.value
     return _advance(answers + [(question.id, value)])

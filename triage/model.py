@@ -388,16 +388,47 @@ def load_rules(path: Path = RULES_FILE) -> Rules:
     return rules_from_dict(_read_json(path), load_questionnaire().concept_types, path, reference_anchors())
 
 
+_PHRASE_LISTS = ("yes", "no", "typed_yes", "typed_no", "hedged_yes", "hedged_no", "hedge_markers", "yes_markers",
+                 "no_markers", "contradiction_markers", "dont_know", "fillers_before", "fillers_after",
+                 "number_fillers_before", "number_fillers_after", "number_hedges", "range_joiners", "range_openers",
+                 "half_words", "zero_duration_phrases", "negative_words")
+
+
+def _phrase_list(path: Path, where: str, items: Any) -> None:
+    if not isinstance(items, list) or not all(isinstance(s, str) and s.strip() for s in items):
+        raise DataError(path, where, "-", "must be a list of phrases")
+
+
 @lru_cache(maxsize=1)
 def load_answer_words(path: Path = ANSWER_WORDS_FILE) -> dict:
+    """The answer words (data/answer_words.json), checked: every list a list of phrases, every unit
+    with its size in hours and its words, every question's own words naming a known question."""
     data = _read_json(path)
-    for key in ("yes", "no", "dont_know", "fillers_before", "fillers_after", "number_suffixes", "negative_words"):
-        items = _need(path, "top level", data, key, list)
-        if not all(isinstance(s, str) and s for s in items):
-            raise DataError(path, key, "-", "must be a list of phrases")
+    for key in _PHRASE_LISTS:
+        _phrase_list(path, key, _need(path, "top level", data, key, list))
     commands = _need(path, "top level", data, "commands", dict)
     for name in ("repeat", "help", "back", "start_over", "stop", "more"):
-        _need(path, "commands", commands, name, list)
-    for key in ("number_words", "tens_words", "units", "spoken_expectations"):
+        _phrase_list(path, f"commands '{name}'", _need(path, "commands", commands, name, list))
+    for key in ("number_words", "tens_words", "units", "spoken_expectations", "number_suffixes", "quantity_words",
+                "question_words"):
         _need(path, "top level", data, key, dict)
+    for kind in ("scale", "years"):
+        _phrase_list(path, f"number_suffixes '{kind}'", _need(path, "number_suffixes", data["number_suffixes"], kind, list))
+    for name, spec in data["units"].items():
+        where = f"unit '{name}'"
+        if not isinstance(spec, dict):
+            raise DataError(path, where, "-", "must be an object with 'hours' and 'words'")
+        hours = _need(path, where, spec, "hours", (int, float))
+        if isinstance(hours, bool) or hours <= 0:
+            raise DataError(path, where, "hours", "must be a positive number")
+        _phrase_list(path, where + " words", _need(path, where, spec, "words", list))
+        if not isinstance(spec.get("typed", []), list) or not all(isinstance(w, str) and w for w in spec.get("typed", [])):
+            raise DataError(path, where, "typed", "must be a list of typed abbreviations")
+    for qid, spec in data["question_words"].items():
+        where = f"question_words '{qid}'"
+        if qid not in load_questionnaire().questions:
+            raise DataError(path, where, "-", "names no question in questionnaire.json")
+        for key in ("yes", "no", "zero"):
+            if key in spec:
+                _phrase_list(path, f"{where} {key}", spec[key])
     return data
