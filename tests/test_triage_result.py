@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from triage import load_questionnaire, start, step
-from triage.conversation import expectation_text, render_outcome
+from triage.conversation import expectation_text, how_to_answer, render_outcome
 from triage.knowledge import UNKNOWN
 from triage.locales import get_locale, supported_locales
 from triage.outcome import (SPOKEN_REASONS, UNSURE_PREFIX, _for_the_ear, outcome_details, outcome_speech,
@@ -198,7 +198,7 @@ def test_a_re_ask_says_the_kind_of_answer_then_only_the_short_form(qid):
     turn = _reach(qid)
     reask = step(turn.state, "banana")
     assert reask.kind == "reask" and reask.state == turn.state
-    assert reask.text == f"{PHRASES['not_understood']} {expectation_text(question)} {question.short}"
+    assert reask.text == f"{PHRASES['not_understood']} {how_to_answer(question)} {question.short}"
     assert question.prompt not in reask.text or question.prompt == question.short
     assert reask.reprompt == f"{question.short} {expectation_text(question)}"
 
