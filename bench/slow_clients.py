@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import signal
 import socket
 import sys
 import threading
@@ -116,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve-args", default="", help="extra options for python -m skill serve")
     args = parser.parse_args(argv)
     duration = args.duration or (10.0 if args.quick else 30.0)
+    # A SIGTERM (e.g. from `timeout`) must still stop the server this script started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     from skill import build_skill
 
