@@ -199,7 +199,9 @@ SLOT_ROWS = [
     ("3", unit_slot("mos", "ER_SUCCESS_MATCH", "months"), 13),  # a synonym: the resolved name counts
     ("3", unit_slot("months"), 13),  # no resolutions (an older client): a listed word is taken
     ("5", unit_slot(None), 5),  # no unit said: the question's own unit (weeks)
-    ("48", unit_slot("hours", "ER_SUCCESS_NO_MATCH"), None),  # was stored as 48 weeks
+    ("48", unit_slot("hours", "ER_SUCCESS_MATCH", "hours"), 0),  # two days, not 48 weeks
+    ("2", unit_slot("fortnight", "ER_SUCCESS_MATCH", "fortnights"), 4),  # a synonym of the value
+    ("48", unit_slot("hours", "ER_SUCCESS_NO_MATCH"), None),  # an unmatched unit was 48 weeks
     ("3", unit_slot("decades", "ER_SUCCESS_NO_MATCH"), None),
     ("3", unit_slot("decades"), None),  # unlisted and unresolved: not dropped
     ("3", unit_slot("months", "ER_ERROR_TIMEOUT"), None),  # resolution failed: not guessed
@@ -382,7 +384,7 @@ INTENTS: dict[str, dict[str, Any]] = {
     "no": intent("AMAZON.NoIntent"),
     "number": intent("AnswerNumberIntent", number="7"),
     "number-with-unit": number_with_unit("3", unit_slot("months", "ER_SUCCESS_MATCH", "months")),
-    "number-unmatched-unit": number_with_unit("48", unit_slot("hours", "ER_SUCCESS_NO_MATCH")),
+    "number-unmatched-unit": number_with_unit("48", unit_slot("decades", "ER_SUCCESS_NO_MATCH")),
     "number-empty": intent("AnswerNumberIntent", number="?"),
     "dont-know": intent("DontKnowIntent"),
     "hedged-yes": intent("HedgedYesIntent"),  # "probably": never a certain answer
