@@ -277,7 +277,7 @@ def _calm_answers() -> tuple[list[str], Any]:
 def test_the_text_front_end_prints_everything_at_the_result_and_stays_open():
     said, result = _calm_answers()
     out = _text_mode(said + ["more", "go back"])
-    printed = out.split(result.outcome["message"], 1)[1]
+    printed = out.split(result.outcome["message"], 1)[1].split("> more", 1)[0]  # before "more" is said
     for item in result.outcome["reasons"] + [result.outcome["disclaimer"], result.reprompt]:
         assert item in printed, item
     assert all(tip in printed for tip in result.outcome["advice"])
@@ -292,3 +292,16 @@ def test_the_text_front_end_after_an_emergency_in_en_gb():
     out = _text_mode(["yes", "repeat", "stop"], "en-GB")
     assert out.count("Call 999 or go to your nearest A&E now.") == 2
     assert "Goodbye. Once more: call 999 or go to your nearest A&E now." in out
+
+
+def test_an_unknown_concept_s_error_lists_the_valid_names():
+    import io
+
+    from triage.__main__ import main
+    from triage.model import CONCEPTS
+
+    err = io.StringIO()
+    assert main(["assess"], io.StringIO('{"sadle_numbness": true}'), io.StringIO(), err) == 2
+    message = err.getvalue()
+    assert message.count("\n") == 1 and "sadle_numbness" in message
+    assert all(concept in message for concept in CONCEPTS)
