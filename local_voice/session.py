@@ -49,6 +49,22 @@ TAKE, CONFIRM, REASK = "take", "confirm", "reask"
 # Commands that end or wipe the assessment: read back before acting, however sure the recognizer
 # is (on real speech, digits were heard as "stop"/"quit", which ended the session at once).
 CONFIRMED_COMMANDS = frozenset({"stop", "start_over"})
+# Commands that change nothing in the assessment: acted on directly whenever they were heard at all
+# (a misheard one costs only a repeated question). Reading them back cost a turn and, worse, read
+# them back as if they were answers ("I heard slower: new numbness ... Is that right?").
+HARMLESS_COMMANDS = frozenset({"repeat", "help", "more", "slower", "faster"})
+# What a command heard with doubt is confirmed as: the command itself, in words the person can say
+# yes or no to, never the question's answer label.
+COMMAND_READ_BACKS: dict[str, str] = {
+    "stop": "I heard stop. Do you want to end the assessment now?",
+    "start_over": "I heard start over. Do you want to start again from the first question?",
+    "back": "I heard go back. Do you want to go back to the previous question?",
+    "repeat": "I heard repeat. Do you want me to say that again?",
+    "help": "I heard help. Do you want help with this question?",
+    "more": "I heard more. Do you want to hear more?",
+    "slower": "I heard slower. Do you want me to speak more slowly?",
+    "faster": "I heard faster. Do you want me to speak faster?",
+}
 
 
 @dataclass
@@ -73,8 +89,9 @@ def decide(text: str | None, confidence: float, red_flag: bool = False, config: 
     """``"take"``, ``"confirm"`` or ``"reask"`` for a heard phrase (None: not understood).
 
     Red-flag answers (yes, no or "I don't know") and the commands that end or restart the
-    assessment are never taken unread: at best they are confirmed. Other commands (repeat, help,
-    go back, slower, faster) follow the same thresholds as answers.
+    assessment (stop, start over) are never taken unread: at best they are confirmed. The harmless
+    commands (repeat, help, more, slower, faster) are acted on whenever heard at all; "go back"
+    follows the same thresholds as answers.
     """
     from triage.parsing import parse_command
 
@@ -82,6 +99,8 @@ def decide(text: str | None, confidence: float, red_flag: bool = False, config: 
     if text is None or confidence < cfg.confirm_at:
         return REASK
     command = parse_command(text) or rate_command(text)
+    if command in HARMLESS_COMMANDS:
+        return TAKE
     if command is not None:
         return CONFIRM if command in CONFIRMED_COMMANDS or confidence < cfg.take_at else TAKE
     if red_flag or confidence < cfg.take_at:
@@ -185,6 +204,15 @@ def rate_command(text: str | None) -> str | None:
         if text in group:
             return name
     return None
+
+
+def _negated(label: str) -> str:
+    """'a fever or chills' -> 'no fever or chills': the read-back of a no, in the person's terms."""
+    for article in ("a ", "an "):
+        if label.startswith(article):
+            label = label[len(article):]
+            break
+    return f"no {label}"
 
 
 class VoiceSession:
@@ -336,9 +364,7 @@ class VoiceSession:
                 return turn
         rate = rate_command(heard.text)
         if rate is not None:
-            step = self.config.rate_step if rate == "faster" else -self.config.rate_step
-            self.speaker.rate = clamp_rate(self.speaker.rate + step)
-            okay = f"Okay, {'faster' if rate == 'faster' else 'more slowly'}."
+            okay = self._change_rate(rate)
             # The current question alone, as "repeat" gives it: not the first turn's whole welcome.
             again = self._core.step(turn.state, "repeat")
             self.say(f"{okay} {again.text}", f"{okay} {again.speech or again.text}")
@@ -347,22 +373,38 @@ class VoiceSession:
         self.present(new_turn)
         return new_turn
 
+    def _change_rate(self, rate: str) -> str:
+        """Apply "slower" or "faster"; returns what to say before the repeated prompt."""
+        step = self.config.rate_step if rate == "faster" else -self.config.rate_step
+        self.speaker.rate = clamp_rate(self.speaker.rate + step)
+        return f"Okay, {'faster' if rate == 'faster' else 'more slowly'}."
+
     def _question_text(self, turn: Turn) -> str:
         """The current question alone, not the first turn's welcome speech again."""
         return self._prompts(turn.question_id) if turn.question_id else turn.text
 
     def _read_back(self, turn: Turn, text: str) -> str:
-        """What to ask to confirm ``text``: "I heard seven. Is that right?" and the like."""
-        command = self._parse_command(text)
-        if command == "stop":
-            return "I heard stop. Do you want to end the assessment now?"
-        if command == "start_over":
-            return "I heard start over. Do you want to start again from the first question?"
-        label = self._labels(turn.question_id) if turn.question_id else ""
-        if turn.expects == "yes_no":
+        """What to ask to confirm ``text``, in terms the person can say yes or no to.
+
+        A command is confirmed as that command ("Do you want to go back ...?"), an answer as that
+        answer: "I heard yes: <label>.", "I heard no: no <label>.", "I heard that you're not sure
+        about <label>.", "I heard seven.". Never "I heard slower: <label>".
+        """
+        from triage.parsing import is_dont_know
+
+        command = self._parse_command(text) or rate_command(text)
+        if command is not None:
+            return COMMAND_READ_BACKS.get(command, f"I heard {command.replace('_', ' ')}. Do you want to do that?")
+        label = self._labels(turn.question_id) if turn.question_id and turn.expects == "yes_no" else ""
+        if is_dont_know(text):
+            return f"I heard that you're not sure about {label}. Is that right?" if label else \
+                "I heard that you're not sure. Is that right?"
+        if turn.expects in ("yes_no", "command"):
             answer = self._parse_yes_no(text)
-            said = "yes" if answer is True else "no" if answer is False else f"{text}"
-            return f"I heard {said}: {label}. Is that right?" if label else f"I heard {said}. Is that right?"
+            if answer is True:
+                return f"I heard yes: {label}. Is that right?" if label else "I heard yes. Is that right?"
+            if answer is False:
+                return f"I heard no: {_negated(label)}. Is that right?" if label else "I heard no. Is that right?"
         return f"I heard {text}. Is that right?"
 
     def _confirm(self, question: str) -> bool | Heard:
@@ -382,6 +424,10 @@ class VoiceSession:
             # A yes must be clear; a no need only be heard (at worst the question is asked again).
             if reply is True and action == TAKE or reply is False and action != REASK:
                 return reply
+            rate = rate_command(heard.text) if action != REASK else None
+            if rate is not None:  # the read-back again, at the new rate
+                self.say(f"{self._change_rate(rate)} {question}")
+                continue
             command = self._parse_command(heard.text) if heard.text and action != REASK else None
             if command is not None and command != "repeat":
                 return heard

@@ -256,8 +256,11 @@ CFG = SessionConfig(take_at=0.9, confirm_at=0.3)
     ("stop", 0.999, False, "confirm"), ("quit", 0.999, False, "confirm"), ("start over", 0.999, False, "confirm"),
     ("stop", 0.1, False, "reask"),
     ("repeat", 0.95, False, "take"), ("slower", 0.95, False, "take"), ("go back", 0.95, True, "take"),
-    ("repeat", 0.5, False, "confirm"), ("slower", 0.5, False, "confirm"), ("go back", 0.5, True, "confirm"),
-    ("help", 0.1, False, "reask"),
+    ("go back", 0.5, True, "confirm"), ("go back", 0.5, False, "confirm"), ("start over", 0.5, True, "confirm"),
+    # harmless commands change nothing in the assessment: acted on whenever heard at all
+    *[(c, conf, rf, "take") for c in ("repeat", "help", "more", "slower", "faster") for conf in (0.3, 0.5, 0.95)
+      for rf in (False, True)],
+    ("help", 0.1, False, "reask"), ("more", 0.29, True, "reask"),
 ])
 def test_decide_table(text, confidence: float, red_flag: bool, action: str) -> None:
     from local_voice.session import decide
@@ -303,3 +306,98 @@ def test_the_locale_s_emergency_number_is_spoken_digit_by_digit(tag: str, number
     emergency = next(text for text in said if text.startswith("This could be an emergency"))
     assert f"Call {number} or go to" in emergency and place in emergency
     assert not any(ch.isdigit() for text in said for ch in text)
+
+
+# -- read-backs name what was heard (issue 8 follow-up) -----------------------------------------
+# The fault: at the first question "slower", "more" and a misheard "dunno" (heard as a command)
+# were read back as if they were answers: "I heard slower: new numbness around your bottom or
+# genitals... Is that right?". The rows below cover every command at a warning-sign question, an
+# ordinary yes/no question and a number question, heard clearly (take) and with doubt (confirm).
+
+SAYINGS = {"repeat": "repeat", "help": "help", "more": "more", "slower": "slower", "faster": "faster",
+           "back": "go back", "start_over": "start over", "stop": "stop"}
+QUESTIONS = {"red_flag": None, "yes_no": "daily_impact", "number": "age"}  # None: the first question
+NUMBERS = {"age": "forty", "duration_weeks": "three", "pain_score": "five"}
+LEVELS = {"take": 0.999, "confirm": 0.5}  # either side of SessionConfig().take_at
+
+
+def _prefix(question: str) -> list:
+    """Answers that reach the question (every red-flag answer confirmed with "yes")."""
+    import triage
+
+    turn, script = triage.start(), []
+    while turn.question_id != QUESTIONS[question] and QUESTIONS[question] is not None:
+        assert turn.question_id is not None and len(script) < 40, script
+        answer = NUMBERS[turn.question_id] if turn.expects == "number" else "no"
+        script += [answer, "yes"] if turn.red_flag else [answer]
+        turn = triage.step(turn.state, answer)
+    return script
+
+
+def _line_after(out: str, heard: str, nth: int = -1) -> str:
+    """The first thing said after the session heard ``heard`` (the ``nth`` time it did)."""
+    lines = out.splitlines()
+    at = [i for i, line in enumerate(lines) if line == f"You (heard): {heard}"][nth]
+    return next(line[len("Spine Check: "):] for line in lines[at + 1:] if line.startswith("Spine Check: "))
+
+
+@pytest.mark.parametrize("level", sorted(LEVELS))
+@pytest.mark.parametrize("question", sorted(QUESTIONS))
+@pytest.mark.parametrize("command", sorted(SAYINGS))
+def test_a_command_is_acted_on_or_confirmed_as_that_command_never_read_back_as_an_answer(
+        command: str, question: str, level: str) -> None:
+    from local_voice.session import COMMAND_READ_BACKS, HARMLESS_COMMANDS
+
+    saying = SAYINGS[command]
+    confirmed = command in ("stop", "start_over") or (command == "back" and level == "confirm")
+    turn, out, *_ = run(_prefix(question) + [(saying, LEVELS[level])] + (["yes"] if confirmed else []))
+    reply = _line_after(out, saying)
+    assert f"I heard {saying}:" not in out and "Is that right" not in reply, reply
+    if confirmed:
+        assert reply == COMMAND_READ_BACKS[command] and "Do you want to" in reply
+        assert _line_after(out, "yes") and ("Goodbye" in _line_after(out, "yes")) is (command == "stop")
+    else:
+        assert "Do you want" not in reply  # acted on at once
+        expected = {"slower": "Okay, more slowly.", "faster": "Okay, faster."}.get(command)
+        assert expected is None or reply.startswith(expected)
+        assert command in HARMLESS_COMMANDS or command == "back"
+
+
+ANSWER_READ_BACKS = {
+    # heard -> how it must be read back at a yes/no question ({label}: the question's confirm_label)
+    "yes": "I heard yes: {label}. Is that right?",
+    "no": "I heard no: no {label}. Is that right?",
+    "i don't know": "I heard that you're not sure about {label}. Is that right?",
+}
+
+
+@pytest.mark.parametrize("level", sorted(LEVELS))
+@pytest.mark.parametrize("question", ["red_flag", "yes_no"])
+@pytest.mark.parametrize("answer", sorted(ANSWER_READ_BACKS))
+def test_an_answer_is_read_back_as_that_answer(answer: str, question: str, level: str) -> None:
+    import triage
+
+    prefix = _prefix(question)
+    turn, out, *_ = run(prefix + [(answer, LEVELS[level]), "yes"])
+    qid = QUESTIONS[question] or triage.start().question_id
+    label = triage.load_questionnaire().questions[qid].confirm_label
+    reply = _line_after(out, answer, prefix.count(answer))
+    if question == "red_flag" or level == "confirm":
+        assert reply == ANSWER_READ_BACKS[answer].format(label=label.removeprefix("a ") if answer == "no" else label)
+    else:
+        assert "Is that right" not in reply
+
+
+def test_a_no_is_read_back_without_a_dangling_article() -> None:
+    from local_voice.session import _negated
+
+    assert _negated("a fever or chills, or a higher risk of infection") == "no fever or chills, or a higher risk of infection"
+    assert _negated("an injury") == "no injury" and _negated("weakness in a leg") == "no weakness in a leg"
+
+
+@pytest.mark.parametrize("rate,okay", [("slower", "Okay, more slowly."), ("faster", "Okay, faster.")])
+def test_slower_or_faster_during_a_read_back_says_the_read_back_again_at_the_new_rate(rate: str, okay: str) -> None:
+    turn, out, speaker, *_ = run(["yes", rate, "no", "stop", "yes"])
+    reply = _line_after(out, rate)
+    assert reply.startswith(okay) and reply.endswith("Is that right?") and "I heard yes:" in reply
+    assert [r for t, r in speaker.said if t == reply] == [160 + (30 if rate == "faster" else -30)]
