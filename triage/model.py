@@ -34,7 +34,7 @@ CONCEPTS = (
 )
 TIERS = ("self_care", "routine", "specialist", "urgent", "emergency")  # least to most urgent
 SPECIALISTS = ("emergency_department", "primary_care", "physical_therapy", "spine_specialist", "pain_management")
-PATTERNS = ("cauda_equina_warning", "serious_condition_warning", "nerve_root_irritation",
+PATTERNS = ("cauda_equina_warning", "progressive_nerve_compression", "serious_condition_warning", "nerve_root_irritation",
             "spinal_stenosis_pattern", "inflammatory_pattern", "mechanical_or_degenerative")
 ANSWER_TYPES = ("yes_no", "number")
 # The conversation's own sentences in questionnaire.json "phrases": the code names them, the data words them.
@@ -96,6 +96,13 @@ class Questionnaire:
 
 
 @dataclass(frozen=True)
+class PatternCondition:
+    """One condition a pattern may name ("a fracture"), and the concepts that support naming it."""
+    name: str
+    supported_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Rules:
     disclaimer: str
     unsure_note: str
@@ -108,6 +115,7 @@ class Rules:
     advice: Mapping[str, tuple[str, ...]]
     advice_sources: Mapping[str, str] = field(default_factory=dict)
     concepts_spoken: Mapping[str, str] = field(default_factory=dict)  # concept -> words for a reason
+    pattern_conditions: Mapping[str, tuple[PatternCondition, ...]] = field(default_factory=dict)
 
 
 def _read_json(path: Path) -> dict:
@@ -345,6 +353,7 @@ def rules_from_dict(data: Mapping, concept_types: Mapping[str, str], path: Path 
     patterns_spoken = _need(path, "top level", data, "patterns_spoken", dict)
     for name in PATTERNS:
         _need(path, "patterns_spoken", patterns_spoken, name, str)
+    pattern_conditions = _pattern_conditions(path, data.get("pattern_conditions", {}), patterns_spoken, concept_types)
     concepts_spoken = _need(path, "top level", data, "concepts_spoken", dict)
     for name in concept_types:
         _need(path, "concepts_spoken", concepts_spoken, name, str)
@@ -375,7 +384,33 @@ def rules_from_dict(data: Mapping, concept_types: Mapping[str, str], path: Path 
                  unsure_note=_need(path, "top level", data, "unsure_note", str),
                  tier_messages=messages, unknown_caps=caps, specialists_spoken=spoken,
                  patterns_spoken=patterns_spoken, rules=tuple(rules), default=default, advice=advice,
-                 advice_sources=advice_sources, concepts_spoken=concepts_spoken)
+                 advice_sources=advice_sources, concepts_spoken=concepts_spoken,
+                 pattern_conditions=pattern_conditions)
+
+
+def _pattern_conditions(path: str, raw: Any, patterns_spoken: Mapping[str, str],
+                        concept_types: Mapping[str, str]) -> dict[str, tuple[PatternCondition, ...]]:
+    """`pattern_conditions`: for a pattern whose words say "{conditions}", the conditions it may name,
+    each with the concepts that must have been said (yes or "I don't know") before it is named."""
+    if not isinstance(raw, dict):
+        raise DataError(path, "top level", "pattern_conditions", "must be an object")
+    found: dict[str, tuple[PatternCondition, ...]] = {}
+    for name, words in patterns_spoken.items():
+        if ("{conditions}" in words) != (name in raw):
+            raise DataError(path, "pattern_conditions", name, "needed exactly when its words say {conditions}")
+    for name, items in raw.items():
+        if not isinstance(items, list) or not items:
+            raise DataError(path, "pattern_conditions", name, "must be a non-empty list")
+        conditions = []
+        for item in items:
+            if not (isinstance(item, dict) and isinstance(item.get("name"), str)
+                    and isinstance(item.get("supported_by"), list) and item["supported_by"]
+                    and all(c in concept_types for c in item["supported_by"])):
+                raise DataError(path, "pattern_conditions", name,
+                                "each condition needs a name and supported_by: a list of known concepts")
+            conditions.append(PatternCondition(item["name"], tuple(item["supported_by"])))
+        found[name] = tuple(conditions)
+    return found
 
 
 @lru_cache(maxsize=1)

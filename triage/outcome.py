@@ -119,6 +119,33 @@ def _reason(rule: Rule, k: Knowledge, spoken: Mapping[str, str]) -> tuple[str, s
     return text, cited
 
 
+def _support(concept: str, k: Knowledge, group: frozenset[str]) -> int:
+    """How firmly the person said `concept`: 3 yes, 2 an open member of `group` (the narrowest group
+    answered yes), 1 "I don't know", 0 not said (or denied)."""
+    if k.values.get(concept) is True:
+        return 3
+    if k.values.get(concept) is None and concept in group:
+        return 2
+    return 1 if k.is_unsure(concept) else 0
+
+
+def _pattern_words(pattern: str, k: Knowledge, rules: Rules) -> str | None:
+    """The pattern's words, its "{conditions}" filled with the conditions said most firmly (a yes
+    before an open member of the narrowest group answered yes before an "I don't know", as a reason
+    names them); None when none of its conditions were said at all."""
+    words = rules.patterns_spoken[pattern]
+    if "{conditions}" not in words:
+        return words
+    conditions = rules.pattern_conditions[pattern]
+    concepts = {concept for c in conditions for concept in c.supported_by}
+    group = min((g for g in k.groups if g & concepts), key=len, default=frozenset())
+    support = {c.name: max(_support(concept, k, group) for concept in c.supported_by) for c in conditions}
+    best = max(support.values())
+    if best == 0:
+        return None
+    return words.replace("{conditions}", _join([name for name, level in support.items() if level == best], "or"))
+
+
 def _unsure_sentences(k: Knowledge, rules: Rules, facts: Mapping[str, Any] | None) -> list[str]:
     """Name each point still unknown, once, in the order asked: "You were not sure about ..." for an
     "I don't know" said as such. `facts` (the assess command) tells a fact given as null ("I don't
@@ -189,7 +216,10 @@ def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None,
     ended_early = any(f.rule.final and not f.unsure for f in firings)  # a child: no pattern is claimed
     if not found and not ended_early and TIERS.index(tier) <= TIERS.index("specialist") and rules.default.pattern:
         found.add(rules.default.pattern)
-    patterns = [p for p in PATTERNS if p in found]
+    # A pattern names only conditions the person's answers support ("a fracture" after an accident,
+    # never "an infection" too); one that can name none of its conditions is not claimed.
+    named = {p: _pattern_words(p, k, rules) for p in found}
+    patterns = [p for p in PATTERNS if named.get(p)]
     spoken_specialist = rules.specialists_spoken[specialist]
     # A rule may say how soon ("today" for signs of infection) when it is certain and sets the tier.
     message = next((f.rule.message for f in at_tier if f.rule.message and not f.unsure), None) \
@@ -198,6 +228,7 @@ def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None,
         "tier": tier,
         "specialist": specialist,
         "patterns": patterns,
+        "patterns_spoken": [named[p] for p in patterns],
         "reasons": reasons,
         "advice": list(rules.advice[tier]),
         "disclaimer": rules.disclaimer,
@@ -260,8 +291,9 @@ def outcome_speech(outcome: dict[str, Any]) -> str:
 
 def _pattern_sentences(outcome: dict[str, Any], rules: Rules) -> list[str]:
     # One sentence per pattern: a list of several long names cannot be followed by ear.
-    return [_phrase("also_consistent_with" if i else "consistent_with").replace("{pattern}", rules.patterns_spoken[p])
-            for i, p in enumerate(outcome["patterns"])]
+    words = outcome.get("patterns_spoken") or [rules.patterns_spoken[p] for p in outcome["patterns"]]
+    return [_phrase("also_consistent_with" if i else "consistent_with").replace("{pattern}", w)
+            for i, w in enumerate(words)]
 
 
 def outcome_details(outcome: dict[str, Any], rules: Rules | None = None) -> str:
