@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from .cli_exit import INTERRUPTED
 from .conversation import Turn, start, step
 from .outcome import outcome_summary
 from .locales import DEFAULT_LOCALE
@@ -35,18 +36,36 @@ def _is_tty(stream: TextIO) -> bool:
         return False
 
 
-def run(stdin: TextIO, stdout: TextIO, locale: str = DEFAULT_LOCALE, returning: bool = False) -> int:
-    """Run one whole assessment in `locale` (see triage.start); returns the exit status (0)."""
+def _read_line(stdin: TextIO | None) -> str:
+    """One line, or "" for the end of input: also when there is no stdin at all (`<&-`), it is
+    closed, or the terminal went away (EIO), so the end of input is a goodbye, never a traceback."""
+    if stdin is None:
+        return ""
+    try:
+        return stdin.readline()
+    except (OSError, ValueError):
+        return ""
+
+
+def run(stdin: TextIO | None, stdout: TextIO, locale: str = DEFAULT_LOCALE, returning: bool = False) -> int:
+    """Run one whole assessment in `locale` (see triage.start). Returns the exit status: 0, or 130
+    after Ctrl-C (KeyboardInterrupt), which, like the end of input, says goodbye as "stop" does
+    (after an emergency result that repeats the emergency line) instead of a traceback."""
     turn = start(locale, returning=returning)
-    _show(turn, stdout)
-    while not turn.ended:
-        line = stdin.readline()
-        if not line:
-            stdout.write("\n")
-            turn = step(turn.state, "stop", locale)
-        else:
-            if not _is_tty(stdin):
-                stdout.write(line.strip() + "\n")  # echo scripted answers so the transcript reads well
-            turn = step(turn.state, line.strip(), locale)
+    try:
         _show(turn, stdout)
+        while not turn.ended:
+            line = _read_line(stdin)
+            if not line:
+                stdout.write("\n")
+                turn = step(turn.state, "stop", locale)
+            else:
+                if not _is_tty(stdin):
+                    stdout.write(line.strip() + "\n")  # echo scripted answers so the transcript reads well
+                turn = step(turn.state, line.strip(), locale)
+            _show(turn, stdout)
+    except KeyboardInterrupt:
+        stdout.write("\n")
+        _show(step(turn.state, "stop", locale), stdout)
+        return INTERRUPTED
     return 0
