@@ -146,8 +146,10 @@ def _pattern_words(pattern: str, k: Knowledge, rules: Rules) -> str | None:
     return words.replace("{conditions}", _join([name for name, level in support.items() if level == best], "or"))
 
 
-def _unsure_sentences(k: Knowledge, rules: Rules, facts: Mapping[str, Any] | None) -> list[str]:
-    """Name each point still unknown, once, in the order asked: "You were not sure about ..." for an
+def _unsure_sentences(k: Knowledge, rules: Rules,
+                      facts: Mapping[str, Any] | None) -> tuple[list[str], dict[str, int]]:
+    """Name each point still unknown, once, in the order asked, and count them by sentence opening
+    (the first pass of the result says a longer list as its count): "You were not sure about ..." for an
     "I don't know" said as such. `facts` (the assess command) tells a fact given as null ("I don't
     know") from one not given at all; a member given as false is not named."""
     questionnaire = load_questionnaire()
@@ -169,14 +171,14 @@ def _unsure_sentences(k: Knowledge, rules: Rules, facts: Mapping[str, Any] | Non
             not_sure.append(question.confirm_label if whole
                             else _join([rules.concepts_spoken[c] for c in concepts], "or"))
     sentences = []
-    if not_sure:
-        sentences.append(UNSURE_PREFIX + "; ".join(not_sure) + ".")
+    if not_sure:  # "You were not sure about your age and how long you have had the pain."
+        sentences.append(UNSURE_PREFIX + _join(not_sure) + ".")
     if not_given:
-        sentences.append(NOT_GIVEN_PREFIX + "; ".join(not_given)
+        sentences.append(NOT_GIVEN_PREFIX + _join(not_given, "or")  # "whether you have a, b, or c"
                          + ", so this check counted them as possible.")
     if sentences:
         sentences[-1] += " " + rules.unsure_note
-    return sentences
+    return sentences, {UNSURE_PREFIX: len(not_sure), NOT_GIVEN_PREFIX: len(not_given)}
 
 
 def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None,
@@ -208,8 +210,10 @@ def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None,
         cited |= concepts
     # Every point answered "I don't know" that nothing else resolved is named, so a clinician can
     # check it; an emergency message is kept short and carries none of this.
+    unsure_points: dict[str, int] = {}
     if tier != "emergency":
-        reasons.extend(_unsure_sentences(k, rules, facts))
+        unsure, unsure_points = _unsure_sentences(k, rules, facts)
+        reasons.extend(unsure)
     if not at_tier:
         reasons.append(f"Because {rules.default.reason}.")
     found = {f.rule.pattern for f in firings if not f.unsure and f.rule.pattern}
@@ -233,6 +237,7 @@ def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None,
         "advice": list(rules.advice[tier]),
         "disclaimer": rules.disclaimer,
         "message": message.replace("{specialist_spoken}", spoken_specialist),
+        "unsure_points": unsure_points,  # sentence opening -> how many points it names
         "unsure": sorted(c for c in k.dont_know if k.values.get(c) is None),
         "rules_fired": [f.rule.id for f in firings],
         "sources": sorted({f.rule.source for f in at_tier} or {rules.default.source}),
@@ -248,26 +253,29 @@ def _phrase(name: str) -> str:
 
 
 def result_offer(outcome: dict[str, Any]) -> str:
-    """What the person can say next, said last in the result and as its reprompt."""
-    return _phrase("result_offer_emergency" if outcome["tier"] == "emergency" else "result_offer")
+    """What the person can say next, said last in the result and as its reprompt. "more" offers what
+    the tier's advice holds: self-care tips where there are some ("Keep as active as you can"), what
+    to watch for until seen (urgent: safety advice only), or just the reasons (an emergency: none)."""
+    return _phrase(OFFERS.get(outcome["tier"], "result_offer"))
 
 
-# How _unsure_sentences begins its sentences ("; " separates the points), and the phrase that says
-# a longer list as its count.
+OFFERS = {"emergency": "result_offer_emergency", "urgent": "result_offer_urgent"}  # others: "result_offer"
+
+
+# How _unsure_sentences begins its sentences, and the phrase that says a longer list as its count.
 UNSURE_PREFIX = "You were not sure about "
 NOT_GIVEN_PREFIX = "You did not say whether you have "
 _COUNTED = {UNSURE_PREFIX: "unsure_many", NOT_GIVEN_PREFIX: "not_given_many"}
 
 
-def _for_the_ear(reason: str) -> str:
+def _for_the_ear(reason: str, outcome: dict[str, Any]) -> str:
     """A reason as the first pass of the result says it: a list of more than one point the person
     was not sure about (or, from `assess`, did not give) becomes their count; "more" and the card
     still name every one."""
+    counts = outcome.get("unsure_points", {})
     for prefix, phrase in _COUNTED.items():
-        if reason.startswith(prefix):
-            points = reason[len(prefix):].split(". ", 1)[0].split(", so this check")[0].split("; ")
-            if len(points) > 1:
-                return _phrase(phrase).replace("{count}", number_to_words(len(points)))
+        if reason.startswith(prefix) and counts.get(prefix, 0) > 1:
+            return _phrase(phrase).replace("{count}", number_to_words(counts[prefix]))
     return reason
 
 
@@ -279,7 +287,7 @@ def result_parts(outcome: dict[str, Any]) -> tuple[str, list[str], str]:
     reasons of the rules that decided the tier in rule order, most urgent first. The closing is the
     short disclaimer (said once) and the offer: repeat, more, or stop."""
     closing = f"{_phrase('disclaimer_short')} {result_offer(outcome)}"
-    return outcome["message"], [_for_the_ear(r) for r in outcome["reasons"][:SPOKEN_REASONS]], closing
+    return outcome["message"], [_for_the_ear(r, outcome) for r in outcome["reasons"][:SPOKEN_REASONS]], closing
 
 
 def outcome_speech(outcome: dict[str, Any]) -> str:
