@@ -37,3 +37,48 @@ def test_assess_names_points_not_given_as_an_and_list():
                      "recent_major_trauma": False, "leg_numbness_or_tingling": False, "leg_weakness": False})
     not_given = [r for r in result["reasons"] if r.startswith("You did not say")]
     assert not_given and ";" not in not_given[0].split(". A clinician")[0], not_given
+
+
+# question id -> (what its number prompt and help say, what they must not say)
+NUMBER_WORDING = {
+    "age": ("your age in years", "from 0 to 120"),
+    "duration_weeks": ("a number of weeks", "to 2600"),
+    "conservative_care_weeks": ("a number of weeks", "to 2600"),
+    "pain_score": ("a number from 0 to 10", None),
+}
+
+
+@pytest.mark.parametrize("question_id", NUMBER_WORDING)
+def test_a_sanity_bound_is_never_shown_as_a_range(question_id):
+    """Weeks and years say their unit; only a scale says its range. Checked in the text prompt, the
+    help, the reprompt and the re-ask of an impossible number."""
+    import io
+
+    from triage.conversation import expectation_text
+    from triage.text_mode import _show, number_hint
+    from triage.conversation import Turn
+
+    question = load_questionnaire().questions[question_id]
+    said, never = NUMBER_WORDING[question_id]
+    turn = Turn(text=question.prompt, state={}, kind="question", expects="number", question_id=question_id,
+                number_range=question.range)
+    out = io.StringIO()
+    _show(turn, out)
+    assert said in number_hint(turn) and out.getvalue().endswith(f"({number_hint(turn)}, or I don't know) > ")
+    texts = [out.getvalue(), expectation_text(question)]
+    turn = start()
+    for reply in answers_to(question_id):
+        turn = step(turn.state, reply)
+    assert turn.question_id == question_id
+    state = turn.state
+    texts += [step(state, "help").text, step(state, "help").reprompt, step(state, "99999").text]
+    assert "not possible for this question" in texts[-1]
+    for text in texts:
+        assert never is None or never not in text, text
+
+
+def answers_to(question_id: str) -> list[str]:
+    """Replies that reach `question_id` from the start."""
+    if question_id == "conservative_care_weeks":  # asked after leg symptoms that have lasted
+        return ["no", "no", "yes", "no", "no", "no", "no", "8"]
+    return ["no"] * 5 + {"age": [], "duration_weeks": ["40"], "pain_score": ["40", "1"]}[question_id]

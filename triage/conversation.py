@@ -72,11 +72,10 @@ def _localized(turn: Turn, locale: Locale) -> Turn:
 
 
 def expectation_text(question: Question) -> str:
-    spoken = load_answer_words()["spoken_expectations"]
-    if question.type == "number":
-        lo, hi = question.range or (0, 0)
-        return spoken["number"].format(lo=lo, hi=hi)
-    return spoken["yes_no"]
+    """What kind of answer is wanted, said after a help or in a reprompt. A question with a unit
+    (weeks, years) says the unit, never its range: 0 to 2600 weeks is only a sanity bound, and
+    saying it sounds absurd. A scale (the pain score) says its range, which is what it means."""
+    return how_to_answer(question)
 
 
 def how_to_answer(question: Question) -> str:
@@ -359,10 +358,9 @@ def _step(state: Any, utterance: Any) -> Turn:
     if command == "stop":
         return Turn(text=_phrase("goodbye"), state=checked, kind="stopped", ended=True)
     if meaning.kind == "out_of_range":
-        lo, hi = question.range or (0, 0)
         return _question_turn(checked, question, "reask",
-                              prefix=f"{meaning.value} is not in the range. Please say a number from {lo} to {hi}.",
-                              short=True)
+                              prefix=load_answer_words()["spoken_expectations"]["impossible"].format(
+                                  value=meaning.value) + " " + how_to_answer(question), short=True)
     if meaning.kind == "not_understood":
         # What kind of answer is wanted, then only the short form of the question (not all of it again).
         return _question_turn(checked, question, "reask",

@@ -8,6 +8,7 @@ from typing import TextIO
 
 from .cli_exit import INTERRUPTED
 from .conversation import Turn, start, step
+from .model import load_questionnaire
 from .outcome import outcome_summary
 from .locales import DEFAULT_LOCALE
 
@@ -24,9 +25,21 @@ def _show(turn: Turn, out: TextIO) -> None:
     elif turn.expects == "yes_no":
         out.write("(yes, no, or I don't know) > ")
     elif turn.expects == "number":
-        lo, hi = turn.number_range or (0, 0)
-        out.write(f"(a number from {lo} to {hi}, or I don't know) > ")
+        out.write(f"({number_hint(turn)}, or I don't know) > ")
     out.flush()
+
+
+def number_hint(turn: Turn) -> str:
+    """What a number prompt shows: the unit where the range is only a sanity bound ("a number of
+    weeks", not "a number from 0 to 2600"), the range where it is a scale ("a number from 0 to 10")."""
+    question = load_questionnaire().questions[turn.question_id] if turn.question_id else None
+    if question is not None and question.unit in UNIT_HINTS:
+        return UNIT_HINTS[question.unit]
+    lo, hi = turn.number_range or (0, 0)
+    return f"a number from {lo} to {hi}"
+
+
+UNIT_HINTS = {"weeks": "a number of weeks", "years": "your age in years"}
 
 
 def _is_tty(stream: TextIO) -> bool:
