@@ -293,8 +293,14 @@ def _pending_turn(state: dict[str, Any], question: Question, utterance: Any) -> 
     plain = {key: item for key, item in state.items() if key != "pending"}
     meaning = interpret(utterance, question)
     if meaning.kind == "command":
-        if meaning.value == "repeat":
-            return _confirm_turn(plain, question, value)
+        # The read-back is the current step: help explains it and keeps the answer heard; repeat and
+        # go back leave it by asking its question again, and say so; stop and start over end it.
+        if meaning.value in ("help", "more"):
+            turn = _confirm_turn(plain, question, value)
+            explained = spoken["confirm_help"].format(answer=_spoken_answer(question, value))
+            return replace(turn, text=f"{explained} {turn.text}", kind="help")
+        if meaning.value in ("repeat", "back"):
+            return _question_turn(plain, question, meaning.value, prefix=spoken["confirm_left"])
         return None
     reply = read_yes_no(utterance)
     if reply.answer is not None and not reply.hedged and not reply.dont_know and _whole_yes_no(utterance):

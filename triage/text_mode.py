@@ -22,6 +22,8 @@ def _show(turn: Turn, out: TextIO) -> None:
         out.write("Spine Check: " + turn.text + "\n")
     if turn.expects == "command":
         out.write("(repeat, more, go back, start over, or stop) > ")
+    elif turn.expects == "yes_no" and turn.state.get("pending") is not None:  # "I heard 4 weeks. Is that right?"
+        out.write("(yes, no, or say the answer again) > ")
     elif turn.expects == "yes_no":
         out.write("(yes, no, or I don't know) > ")
     elif turn.expects == "number":
