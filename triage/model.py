@@ -389,7 +389,7 @@ def rules_from_dict(data: Mapping, concept_types: Mapping[str, str], path: Path 
                  pattern_conditions=pattern_conditions)
 
 
-def _pattern_conditions(path: str, raw: Any, patterns_spoken: Mapping[str, str],
+def _pattern_conditions(path: Path, raw: Any, patterns_spoken: Mapping[str, str],
                         concept_types: Mapping[str, str]) -> dict[str, tuple[PatternCondition, ...]]:
     """`pattern_conditions`: for a pattern whose words say "{conditions}", the conditions it may name,
     each with the concepts that must have been said (yes or "I don't know") before it is named."""

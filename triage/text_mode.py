@@ -44,9 +44,9 @@ def number_hint(turn: Turn) -> str:
 UNIT_HINTS = {"weeks": "a number of weeks", "years": "your age in years"}
 
 
-def _is_tty(stream: TextIO) -> bool:
+def _is_tty(stream: TextIO | None) -> bool:
     try:
-        return stream.isatty()
+        return stream is not None and stream.isatty()
     except (AttributeError, ValueError):
         return False
 
