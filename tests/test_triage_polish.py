@@ -82,3 +82,41 @@ def answers_to(question_id: str) -> list[str]:
     if question_id == "conservative_care_weeks":  # asked after leg symptoms that have lasted
         return ["no", "no", "yes", "no", "no", "no", "no", "8"]
     return ["no"] * 5 + {"age": [], "duration_weeks": ["40"], "pain_score": ["40", "1"]}[question_id]
+
+
+def _state_at_age_with_answers():
+    turn = start()
+    for reply in ["no"] * 5:
+        turn = step(turn.state, reply)
+    turn = step(turn.state, "40")
+    assert turn.question_id == "duration_weeks"
+    return turn.state
+
+
+# A state that only looks right: each field with a value that compares equal to a valid one in Python
+# (True == 1, 1.0 == 1) or a near miss of its type. Every row is refused (the conversation restarts).
+LOOKALIKES = {
+    "version True": lambda s: {**s, "v": True},
+    "version 1.0": lambda s: {**s, "v": 1.0},
+    "version '1'": lambda s: {**s, "v": "1"},
+    "done 0": lambda s: {**s, "done": 0},
+    "done 'false'": lambda s: {**s, "done": "false"},
+    "yes/no answer 0": lambda s: {**s, "answers": [["cauda_equina_signs", 0], *s["answers"][1:]]},
+    "yes/no answer 'no'": lambda s: {**s, "answers": [["cauda_equina_signs", "no"], *s["answers"][1:]]},
+    "age 40.0": lambda s: {**s, "answers": [*s["answers"][:-1], ["age", 40.0]]},
+    "age True": lambda s: {**s, "answers": [*s["answers"][:-1], ["age", True]]},
+    "age '40'": lambda s: {**s, "answers": [*s["answers"][:-1], ["age", "40"]]},
+    "answer as a tuple-like dict": lambda s: {**s, "answers": [{"0": "cauda_equina_signs", "1": False}]},
+    "pending True for weeks": lambda s: {**s, "pending": {"value": True}},
+    "pending 3.0 for weeks": lambda s: {**s, "pending": {"value": 3.0}},
+}
+
+
+@pytest.mark.parametrize("change", LOOKALIKES)
+def test_a_state_that_only_looks_right_is_refused(change):
+    from triage import read_state
+
+    state = _state_at_age_with_answers()
+    assert read_state(state) == state
+    assert read_state(LOOKALIKES[change](state)) is None
+    assert step(LOOKALIKES[change](state), "5").kind == "restarted"

@@ -198,7 +198,8 @@ def _valid_answer(question: Question, value: Any) -> bool:
 def read_state(state: Any) -> dict[str, Any] | None:
     """The state if it is one this code could have produced, else None. Replays the answers so a
     tampered list (skipped red flags, impossible order) is refused, not trusted."""
-    if not isinstance(state, dict) or state.get("v") != STATE_VERSION:
+    # Exact types: True == 1 and 1.0 == 1 in Python, and a state with either was never produced here.
+    if not isinstance(state, dict) or type(state.get("v")) is not int or state["v"] != STATE_VERSION:
         return None
     raw = state.get("answers")
     if not isinstance(raw, list) or len(raw) > MAX_QUESTIONS:
