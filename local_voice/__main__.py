@@ -20,7 +20,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
+from pathlib import Path
 from typing import Sequence, TextIO
 
 
@@ -133,6 +135,20 @@ def _locale_tag(tag: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def say_to_problem(directory: str) -> str | None:
+    """Why prompts cannot be written to ``directory`` (one phrase), or None when they can."""
+    path = Path(directory)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        return "exists and is not a directory"
+    except OSError as exc:
+        return f"cannot be created ({exc.strerror or exc})"
+    if not os.access(path, os.W_OK):
+        return "is not writable"
+    return None
+
+
 def text_mode(out: TextIO, locale: str = "en-US") -> int:
     from triage.text_mode import run
 
@@ -154,6 +170,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             source = WavFileSource(args.listen_from)
         except AudioFormatError as exc:
             print(f"local_voice: --listen-from: {exc}", file=sys.stderr)
+            return 2
+    if args.say_to:
+        problem = say_to_problem(args.say_to)
+        if problem:
+            print(f"local_voice: --say-to: {args.say_to}: {problem}", file=sys.stderr)
             return 2
     problem = microphone_problem() if source is None else None
     if problem and not (args.engine or args.model or vosk_model_path(None)):

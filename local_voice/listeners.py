@@ -28,8 +28,8 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from local_voice.audio import (SAMPLE_RATE, Recording, Utterance, VoiceActivityDetector, notices_for, read_recording,
-                               speech_in, trim_to_speech)
+from local_voice.audio import (SAMPLE_RATE, Recording, Utterance, VoiceActivityDetector, mix_to_mono, notices_for,
+                               read_recording, speech_in, to_int16, trim_to_speech)
 
 log = logging.getLogger(__name__)
 
@@ -300,7 +300,13 @@ class WavFileSource:
 
 
 class MicrophoneSource:
-    """The default input device: a sounddevice callback fills a queue that the VAD loop drains."""
+    """The default input device: a sounddevice callback fills a queue that the VAD loop drains.
+
+    It records mono 16 kHz when the device allows it. A device that refuses (many ALSA hardware
+    devices record only at 44.1 or 48 kHz, some only in stereo) is opened at its own default rate
+    and channel count instead; its audio is mixed down as files are (``mix_to_mono``) and
+    resampled with soxr's streaming resampler.
+    """
 
     def __init__(self, vad: VoiceActivityDetector | None = None, block_s: float = 0.1) -> None:
         import sounddevice  # PortAudio is only needed when a microphone is used
@@ -308,20 +314,39 @@ class MicrophoneSource:
         self._sd = sounddevice
         self._queue: queue.Queue[np.ndarray] = queue.Queue()
         self._vad = vad or VoiceActivityDetector()
-        self._stream = sounddevice.InputStream(
-            samplerate=SAMPLE_RATE,
-            channels=1,
-            dtype="int16",
-            blocksize=int(block_s * SAMPLE_RATE),
-            callback=self._on_audio,
-        )
+        self._resampler: Any = None  # soxr.ResampleStream when the device records at another rate
+        try:
+            self._stream = self._open(SAMPLE_RATE, 1, block_s)
+        except sounddevice.PortAudioError as exc:
+            device = sounddevice.query_devices(kind="input")
+            rate = int(device["default_samplerate"])
+            channels = max(1, min(2, int(device["max_input_channels"])))
+            log.info("microphone: no mono 16 kHz (%s); recording %d channel(s) at %d Hz and converting", exc, channels, rate)
+            self._stream = self._open(rate, channels, block_s)
+            if rate != SAMPLE_RATE:
+                import soxr
+
+                self._resampler = soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float64", quality="HQ")
         self._stream.start()
+
+    def _open(self, rate: int, channels: int, block_s: float) -> Any:
+        return self._sd.InputStream(samplerate=rate, channels=channels, dtype="int16",
+                                    blocksize=int(block_s * rate), callback=self._on_audio)
 
     def _on_audio(self, indata: np.ndarray, frames: int, time_info: object, status: object) -> None:
         # Runs on PortAudio's thread: copy and hand over, nothing slow here.
         if status:
             log.debug("microphone status: %s", status)
-        self._queue.put(indata[:, 0].copy())
+        self._queue.put(indata.copy())
+
+    def _to_16k_mono(self, block: np.ndarray) -> np.ndarray:
+        """One captured block (frames x channels int16) as mono int16 at 16 kHz."""
+        if block.ndim == 2 and block.shape[1] == 1 and self._resampler is None:
+            return block[:, 0]
+        mono = mix_to_mono(block.astype(np.float64) / 32768.0)
+        if self._resampler is not None:
+            mono = self._resampler.resample_chunk(mono)
+        return to_int16(mono)
 
     def drain(self) -> None:
         """Drop audio captured while we were speaking, so the prompt is not heard as an answer."""
@@ -343,7 +368,7 @@ class MicrophoneSource:
                 chunk = self._queue.get(timeout=0.1)
             except queue.Empty:
                 continue
-            for utterance in self._vad.feed(chunk):
+            for utterance in self._vad.feed(self._to_16k_mono(chunk)):
                 utterance.notices = notices_for(utterance.samples)
                 return utterance
 

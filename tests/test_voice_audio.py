@@ -345,7 +345,7 @@ class FakeInputStream:
     def _run(self) -> None:
         for start in range(0, len(self._audio), self._block):
             block = self._audio[start:start + self._block]
-            self._callback(block.reshape(-1, 1), len(block), None, None)
+            self._callback(block.reshape(len(block), -1), len(block), None, None)  # frames x channels
 
     def start(self) -> None:
         self._thread.start()
@@ -377,3 +377,45 @@ def test_microphone_source_goes_from_callback_through_queue_and_vad(monkeypatch:
     # Nobody speaks now: after the wait it reports silence instead of blocking forever.
     assert source.next_utterance(wait_s=0.3) is None
     source.close()
+
+
+class PortAudioError(Exception):
+    """Stands in for sounddevice.PortAudioError."""
+
+
+@needs_espeak
+@pytest.mark.parametrize("device_rate,device_channels", [(48000, 2), (44100, 1), (16000, 2)])
+def test_a_microphone_that_will_not_record_mono_16k_is_converted(monkeypatch: pytest.MonkeyPatch, device_rate: int,
+                                                                 device_channels: int) -> None:
+    """Many ALSA hardware devices record only at 44.1/48 kHz, some only in stereo: the source opens
+    the device as it is and converts, instead of failing to start."""
+    import sys
+    import types
+
+    from local_voice.listeners import MicrophoneSource
+
+    word = synthesize("seven", snr_db=40.0, seed=12).astype(float) / 32768.0
+    at_rate = resample(np.concatenate([np.zeros(SAMPLE_RATE // 2), word, np.zeros(SAMPLE_RATE)]), SAMPLE_RATE, device_rate)
+    frames = np.zeros((len(at_rate), device_channels))
+    frames[:, -1] = at_rate  # the voice on the last channel only (the first may be unconnected)
+    captured = np.round(frames * 32767).astype(np.int16)
+
+    def input_stream(samplerate, channels, dtype, blocksize, callback):
+        if (samplerate, channels) != (device_rate, device_channels):
+            raise PortAudioError(f"Invalid sample rate or channel count ({samplerate} Hz, {channels})")
+        return FakeInputStream(samplerate, channels, dtype, blocksize, callback, audio=captured)
+
+    fake = types.SimpleNamespace(
+        InputStream=input_stream, PortAudioError=PortAudioError,
+        query_devices=lambda kind: {"default_samplerate": float(device_rate), "max_input_channels": device_channels},
+    )
+    monkeypatch.setitem(sys.modules, "sounddevice", fake)
+    source = MicrophoneSource()
+    source.drain = lambda: None
+    utterance = source.next_utterance(wait_s=5.0)
+    source.close()
+    assert utterance is not None
+    # The voice arrives at its level and length at 16 kHz (the word lasts about 1.8 s with its padding).
+    peak = np.abs(utterance.samples.astype(float)).max() / 32768.0
+    assert 0.5 * np.abs(word).max() < peak < 1.5 * np.abs(word).max()
+    assert 0.5 < len(utterance.samples) / SAMPLE_RATE < 3.5

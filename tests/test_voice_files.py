@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from local_voice.audio import CLIPPED_NOTICE, NO_SPEECH_NOTICE, read_recording, speech_in, write_wav
+from local_voice.audio import CLIPPED_NOTICE, NARROWBAND_NOTICE, NO_SPEECH_NOTICE, read_recording, speech_in, write_wav
 from local_voice.listeners import PocketsphinxListener, WavFileSource
 from local_voice.session import VoiceSession, question_phrases, recognize_utterance
 from local_voice.speakers import RecordingSpeaker
@@ -168,12 +168,36 @@ def test_hear_gives_what_the_session_hears_for_the_same_file(tmp_path: Path, lis
     assert by_hear == by_session
 
 
-def test_a_clipped_recording_is_said_once_per_session(tmp_path: Path, listener: PocketsphinxListener) -> None:
+QUALITY_PROBLEMS = {
+    "clipped (gain set too high)": ((), ("gain", "20"), CLIPPED_NOTICE),
+    "narrowband (8 kHz telephone)": (("-r", "8000"), (), NARROWBAND_NOTICE),
+}
+
+
+@pytest.mark.parametrize("problem", QUALITY_PROBLEMS)
+def test_a_recording_problem_is_said_once_per_session(tmp_path: Path, listener: PocketsphinxListener, problem: str) -> None:
+    options, effects, notice = QUALITY_PROBLEMS[problem]
     clean = write_wav(tmp_path / "no.wav", synthesize("no", snr_db=40.0, seed=3))
-    loud = sox(clean, tmp_path / "loud.wav", effects=("gain", "20"))
+    bad = sox(clean, tmp_path / "bad.wav", *options, effects=effects)
     out = io.StringIO()
-    VoiceSession(listener, RecordingSpeaker(), WavFileSource([loud, loud, loud]), out).run()
-    assert out.getvalue().count(CLIPPED_NOTICE) == 1
-    hear = run_cli("hear", "--expect", "yes_no", str(loud), str(clean))
+    VoiceSession(listener, RecordingSpeaker(), WavFileSource([bad, bad, bad]), out).run()
+    assert out.getvalue().count(notice) == 1
+    hear = run_cli("hear", "--expect", "yes_no", str(bad), str(clean))
     records = [json.loads(line) for line in hear.stdout.splitlines()]
-    assert [r["notices"] for r in records] == [[CLIPPED_NOTICE], []]
+    assert [r["notices"] for r in records] == [[notice], []]
+
+
+@pytest.mark.parametrize("kind", ["a file", "a read-only directory"])
+def test_say_to_somewhere_unwritable_is_one_line_and_exit_2_before_the_welcome(tmp_path: Path, yes_wav: Path, kind: str) -> None:
+    target = tmp_path / "prompts"
+    if kind == "a file":
+        target.write_text("not a directory")
+    else:
+        target.mkdir()
+        target.chmod(0o500)
+        if os.access(target, os.W_OK):  # root can write anywhere
+            pytest.skip("running as root: a read-only directory is still writable")
+    result = run_cli("--listen-from", str(yes_wav), "--say-to", str(target))
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(target) in lines[0], result.stderr
