@@ -5,7 +5,9 @@
     python -m local_voice hear --expect yes_no|number|command [--range LO HI] FILE.wav ...
 
 Without a microphone (and without --listen-from) it falls back to the core's text mode with a
-one-line explanation. ``hear`` prints one JSON line per file: file, heard, answer, engine,
+one-line explanation. ``hear`` prints one JSON line per file: file, heard, answer, confidence (the
+recognizer's probability that the answer is right), action ("take" | "confirm" | "reask": what the
+session would do with that audio; ``--red-flag`` decides as at a warning-sign question), engine,
 decode_ms, speech (false when no voice was found: nothing is decoded then) and notices (what the
 session would tell the person about that audio: "I didn't hear anything.", clipping, narrowband).
 Each file is heard exactly as the session would hear it, whatever files come before it.
@@ -36,7 +38,7 @@ from local_voice.listeners import (
     microphone_problem,
     vosk_model_path,
 )
-from local_voice.session import VoiceSession, question_phrases, rate_command, recognize_utterance
+from local_voice.session import REASK, VoiceSession, decide, question_phrases, rate_command, recognize_utterance
 from local_voice.speakers import DEFAULT_RATE, make_speaker
 
 log = logging.getLogger("local_voice")
@@ -69,6 +71,7 @@ def build_hear_parser() -> argparse.ArgumentParser:
     parser.add_argument("--expect", required=True, choices=("yes_no", "number", "command"))
     parser.add_argument("--range", nargs=2, type=int, metavar=("LO", "HI"), default=(0, 10), help="number range (default 0 10)")
     parser.add_argument("--unit", choices=("weeks", "years"), help="number unit, as in the questionnaire")
+    parser.add_argument("--red-flag", action="store_true", help="decide as for a warning-sign question (answers always confirmed)")
     _add_engine_options(parser)
     parser.add_argument("files", nargs="+", metavar="FILE.wav")
     return parser
@@ -113,13 +116,16 @@ def hear_main(argv: Sequence[str], out: TextIO) -> int:
             status = 1
             continue
         utterance = speech_in(recording)
-        record: dict[str, object] = {"file": name, "heard": None, "answer": None, "engine": listener.name, "decode_ms": 0.0}
+        record: dict[str, object] = {"file": name, "heard": None, "answer": None, "confidence": 0.0, "action": REASK,
+                                     "engine": listener.name, "decode_ms": 0.0}
         if utterance is None:
             # Never decode a file without a voice in it: a muted microphone must not give a number.
             record.update(speech=False, notices=recording.notices + [NO_SPEECH_NOTICE])
         else:
             heard = recognize_utterance(listener, utterance, phrases)
-            record.update(heard=heard.text, answer=answer_for(args.expect, heard.text, args.unit), engine=heard.engine,
+            record.update(heard=heard.text, answer=answer_for(args.expect, heard.text, args.unit),
+                          confidence=round(heard.confidence, 4), action=decide(heard.text, heard.confidence, args.red_flag),
+                          engine=heard.engine,
                           decode_ms=round(heard.decode_ms, 1), speech=True, notices=list(utterance.notices))
         out.write(json.dumps(record) + "\n")
         out.flush()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import queue
 import re
@@ -43,11 +44,11 @@ GARBAGE_WORDS: tuple[str, ...] = (
     "people", "which", "pleasure", "church", "oil", "look", "judge", "weather", "about",
 )
 
-_NON_WORD = re.compile(r"[^a-z' ]+")
+_NON_WORD = re.compile(r"[^\w' ]+|[\d_]+")
 
 
 def normalize_phrase(phrase: str) -> str:
-    """Lower-case a phrase and keep only letters, apostrophes and single spaces."""
+    """Lower-case a phrase and keep only letters (of any script), apostrophes and single spaces."""
     text = phrase.lower().replace("-", " ")
     return " ".join(_NON_WORD.sub(" ", text).split())
 
@@ -77,35 +78,130 @@ class EngineUnavailable(RuntimeError):
     """A recognizer cannot start (missing package, missing or broken model). Message is one line."""
 
 
+# How sure a pocketsphinx answer is: P(the answer is right | two acoustic scores), a logistic model
+# fitted by ``bench/real_speech.py --fit`` on the DEVELOPMENT speakers of the real-speech set (never
+# on the held-out ones). Both scores are averages over the frames of the answer's words, in
+# pocketsphinx's log domain scaled by 1e4 so that they read as small numbers:
+# - ``phone_loop_ratio``: answer-path acoustic score minus a free phone-loop decode of the same
+#   frames (a likelihood ratio against "any sound at all"; near 0 when the grammar explains the
+#   audio as well as any phone string does, very negative for words outside the grammar);
+# - ``grammar_fit``: answer-path acoustic score against the best senone of each frame.
+CONFIDENCE_MODEL = {"bias": 5.6758, "phone_loop_ratio": 0.01425, "grammar_fit": 0.13972}
+
+
+def answer_confidence(phone_loop_ratio: float, grammar_fit: float, model: dict[str, float] | None = None) -> float:
+    """Probability in [0, 1] that a decoded answer is what was said (see ``CONFIDENCE_MODEL``)."""
+    m = CONFIDENCE_MODEL if model is None else model
+    z = m["bias"] + m["phone_loop_ratio"] * phone_loop_ratio + m["grammar_fit"] * grammar_fit
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+@dataclass(frozen=True)
+class AcousticScores:
+    """The two per-frame scores behind a pocketsphinx confidence (units: see ``CONFIDENCE_MODEL``)."""
+
+    phone_loop_ratio: float
+    grammar_fit: float
+
+
+def _word_segments(decoder: Any) -> list[tuple[str, int, int, float]]:
+    """(word, first frame, last frame, log acoustic score) of each real word in the best path."""
+    words = []
+    for seg in decoder.seg():
+        word = re.sub(r"\(\d+\)$", "", seg.word)  # alternate pronunciations: "don't(2)"
+        if word.startswith(("<", "[", "(")):  # <sil>, [NOISE], (NULL) grammar nodes
+            continue
+        words.append((word, int(seg.start_frame), int(seg.end_frame), math.log(max(float(seg.ascore), 1e-300))))
+    return words
+
+
+def _phone_segments(decoder: Any) -> list[tuple[int, int, float]]:
+    return [(int(s.start_frame), int(s.end_frame), math.log(max(float(s.ascore), 1e-300))) for s in decoder.seg()]
+
+
+def acoustic_scores(words: list[tuple[str, int, int, float]], phones: list[tuple[int, int, float]]) -> AcousticScores:
+    """Compare the answer's words with the phone loop over the same frames (phones cut pro rata)."""
+    first, last = words[0][1], words[-1][2]
+    frames = sum(end - start + 1 for _, start, end, _ in words) or 1
+    answer = sum(score for *_, score in words)
+    loop = sum(score * max(0, min(end, last) - max(start, first) + 1) / (end - start + 1) for start, end, score in phones)
+    return AcousticScores((answer - loop) / frames * 1e4, answer / frames * 1e4)
+
+
+def jsgf_alternatives(phrases: Sequence[str]) -> str:
+    """A JSGF expression matching exactly ``phrases``, with shared leading words factored out.
+
+    A flat list of 600 age phrases ("about seventy", "i'm seventy", "seventy years old", ...) makes
+    the decoder start hundreds of copies of the same first words; as a prefix tree each first word
+    is entered once: ``about ( seventy [ seven | ... ] | ... ) | ...``.
+    """
+    tree: dict[str, Any] = {}
+    for phrase in phrases:
+        node = tree
+        for word in phrase.split():
+            node = node.setdefault(word, {})
+        node[""] = {}  # end of a phrase
+
+    def expression(node: dict[str, Any]) -> str:
+        alternatives = []
+        for word, child in node.items():
+            if word == "":
+                continue
+            rest = {w: c for w, c in child.items() if w != ""}
+            if not rest:
+                alternatives.append(word)
+            elif "" in child:
+                alternatives.append(f"{word} [ {expression(rest)} ]")
+            else:
+                alternatives.append(f"{word} ( {expression(rest)} )")
+        return " | ".join(alternatives)
+
+    return expression(tree)
+
+
 class PocketsphinxListener:
     """pocketsphinx 5 with one JSGF search per distinct phrase list (built once, then cached).
 
     Grammar shape: ``<utt> = /1/ <answer> | /1e-20/ <garbage>`` where ``<garbage>`` is one of a
     set of common words. The weight has to be tiny to matter at all next to acoustic scores; at
-    1e-20 it rejects about half of out-of-grammar speech without costing in-grammar accuracy on
-    the benchmark (larger weights start swallowing real answers; a free garbage loop is 100x slower). The answer's confidence is the lowest lattice posterior of its words; pocketsphinx
-    computes these word posteriors in grammar mode too.
+    1e-20 it rejects some out-of-grammar speech without costing in-grammar accuracy (larger
+    weights start swallowing real answers; a free garbage loop is 100x slower).
+
+    Confidence: a second, fast decode of the same audio with an unconstrained phone loop
+    (``allphone`` search with the model's phone bigram) gives the likelihood ratio of the answer
+    against any sound at all; ``answer_confidence`` turns it and the answer's own fit into a
+    probability fitted on real development speakers. Each utterance is decoded on its own: the
+    cepstral mean is computed over the whole utterance (``full_utt``), so a result does not depend
+    on what was heard before.
     """
 
     name = "pocketsphinx"
 
-    def __init__(self, answer_weight: float = 1.0, garbage_weight: float = 1e-20, garbage_slots: int = 1) -> None:
+    # Beams of the phone-loop decoder: much narrower than the answer decoder's. It only has to
+    # score the audio roughly, and at these settings it costs ~8 ms per answer instead of ~50 ms
+    # with the same separation of right from wrong answers on the development speakers.
+    PHONE_LOOP_OPTIONS: dict[str, Any] = {"beam": 1e-10, "pbeam": 1e-10, "topn": 2, "maxhmmpf": 1500, "ds": 3}
+
+    def __init__(self, answer_weight: float = 1.0, garbage_weight: float = 1e-20, garbage_slots: int = 1,
+                 decoder_options: dict[str, Any] | None = None) -> None:
         try:
             import pocketsphinx  # imported here so the core and text mode never need it
         except ImportError as exc:  # pragma: no cover - requirements.txt pins it
             raise EngineUnavailable(f"pocketsphinx is not installed ({exc}); run: pip install -r requirements.txt") from exc
         started = time.perf_counter()
         model = Path(pocketsphinx.get_model_path()) / "en-us"
+        common = {"hmm": str(model / "en-us"), "dict": str(model / "cmudict-en-us.dict"), "lm": None,
+                  "samprate": SAMPLE_RATE, "loglevel": "FATAL"}
         self._decoder = pocketsphinx.Decoder(
-            hmm=str(model / "en-us"),
-            dict=str(model / "cmudict-en-us.dict"),
-            lm=None,
-            samprate=SAMPLE_RATE,
+            **common,
             # The final best-path (lattice) search re-ranks short grammar answers worse than the
             # forward search alone: numbers 0-10 on synthesized voices gain several points without it.
             bestpath=False,
-            loglevel="FATAL",
+            **(decoder_options or {}),
         )
+        self._phone_loop = pocketsphinx.Decoder(**common, **self.PHONE_LOOP_OPTIONS)
+        self._phone_loop.add_allphone_file("phones", str(model.parent / "en-us-phone.lm.bin"))
+        self._phone_loop.activate_search("phones")
         self.load_ms = (time.perf_counter() - started) * 1000.0
         self._answer_weight = answer_weight
         self._garbage_weight = garbage_weight
@@ -113,6 +209,7 @@ class PocketsphinxListener:
         self._searches: dict[tuple[str, ...], str] = {}
         self._known: dict[str, bool] = {}
         self._active: str | None = None
+        self.last_scores: AcousticScores | None = None  # of the last recognized answer (bench, tests)
 
     def _in_dictionary(self, word: str) -> bool:
         if word not in self._known:
@@ -137,18 +234,31 @@ class PocketsphinxListener:
             grammar = (
                 "#JSGF V1.0;\ngrammar spine;\n"
                 f"public <utt> = /{self._answer_weight}/ <answer> | /{self._garbage_weight}/ <garbage>;\n"
-                f"<answer> = {' | '.join(usable)};\n"
+                f"<answer> = {jsgf_alternatives(usable)};\n"
                 f"<garbage> = <g>{' [<g>]' * (self._garbage_slots - 1)};\n"
                 f"<g> = {' | '.join(garbage)};\n"
             )
         else:
-            grammar = f"#JSGF V1.0;\ngrammar spine;\npublic <utt> = {' | '.join(usable)};\n"
+            grammar = f"#JSGF V1.0;\ngrammar spine;\npublic <utt> = {jsgf_alternatives(usable)};\n"
         self._decoder.add_jsgf_string(name, grammar)
         self._searches[key] = name
         return name
 
+    def _decode(self, decoder: Any, audio: np.ndarray) -> bool:
+        # The model's front end removes noise (feat.params: -remove_noise yes) with a noise estimate
+        # that it carries from one utterance into the next, so the same clip was heard differently
+        # depending on what came before it (4 of 58 real recordings changed answer when the order
+        # changed). start_stream() resets that estimate: one clip, one result, in any order.
+        with warnings.catch_warnings():  # 5.1 calls it "deprecated and unnecessary"; it is neither here
+            warnings.simplefilter("ignore", DeprecationWarning)
+            decoder.start_stream()
+        decoder.start_utt()
+        decoder.process_raw(audio.tobytes(), full_utt=True)
+        decoder.end_utt()
+        return decoder.hyp() is not None
+
     def recognize(self, audio: np.ndarray, phrases: Sequence[str]) -> Heard:
-        """Decode one utterance with the grammar for ``phrases``."""
+        """Decode one utterance with the grammar for ``phrases``; confidence as in the class doc."""
         search = self._search_for(phrases)
         allowed = {normalize_phrase(p) for p in phrases}
         started = time.perf_counter()
@@ -156,30 +266,16 @@ class PocketsphinxListener:
         if self._active != search:
             self._decoder.activate_search(search)
             self._active = search
-        # The model's front end removes noise (feat.params: -remove_noise yes) with a noise estimate
-        # that it carries from one utterance into the next, so the same clip was heard differently
-        # depending on what came before it (4 of 58 real recordings changed answer when the order
-        # changed). start_stream() resets that estimate: one clip, one result, in any order.
-        with warnings.catch_warnings():  # 5.1 calls it "deprecated and unnecessary"; it is neither here
-            warnings.simplefilter("ignore", DeprecationWarning)
-            self._decoder.start_stream()
-        self._decoder.start_utt()
-        self._decoder.process_raw(trim_to_speech(audio).tobytes(), full_utt=True)
-        self._decoder.end_utt()
-        hyp = self._decoder.hyp()
-        words: list[tuple[str, float]] = []
-        if hyp is not None:
-            for seg in self._decoder.seg():
-                word = re.sub(r"\(\d+\)$", "", seg.word)  # alternate pronunciations: "don't(2)"
-                if word.startswith(("<", "[", "(")):  # <sil>, [NOISE], (NULL) grammar nodes
-                    continue
-                words.append((word, float(seg.prob)))
-        decode_ms = (time.perf_counter() - started) * 1000.0
-        text = " ".join(w for w, _ in words)
+        speech = trim_to_speech(audio)
+        words = _word_segments(self._decoder) if self._decode(self._decoder, speech) else []
+        text = " ".join(w for w, *_ in words)
+        self.last_scores = None
         if not text or text not in allowed:
-            return Heard(None, 0.0, decode_ms, self.name)
-        confidence = min(p for _, p in words)
-        return Heard(text, confidence, decode_ms, self.name)
+            return Heard(None, 0.0, (time.perf_counter() - started) * 1000.0, self.name)
+        phones = _phone_segments(self._phone_loop) if self._decode(self._phone_loop, speech) else []
+        self.last_scores = scores = acoustic_scores(words, phones)
+        confidence = answer_confidence(scores.phone_loop_ratio, scores.grammar_fit)
+        return Heard(text, confidence, (time.perf_counter() - started) * 1000.0, self.name)
 
 
 def vosk_model_path(cli_path: str | None, environ: os._Environ[str] | dict[str, str] | None = None) -> str | None:
@@ -197,9 +293,16 @@ def _vosk_help(path: str | Path, problem: str) -> str:
 
 
 class VoskListener:
-    """Vosk (Kaldi) with a per-question grammar list plus ``[unk]`` for anything else."""
+    """Vosk (Kaldi) with a per-question grammar list plus the model's unknown word for anything else.
+
+    English Vosk models call the unknown word ``[unk]``; some others (the Korean model used in the
+    tests) call it ``<UNK>``. The grammar gets whichever the model knows, and phrases with words
+    missing from the model are left out (Vosk would drop just those words, silently changing the
+    phrase). Confidence is the lowest word confidence Vosk reports.
+    """
 
     name = "vosk"
+    UNKNOWN_WORDS = ("[unk]", "<UNK>", "<unk>")
 
     def __init__(self, model_path: str | Path) -> None:
         path = Path(model_path).expanduser()
@@ -221,30 +324,60 @@ class VoskListener:
         self.load_ms = (time.perf_counter() - started) * 1000.0
         self._vosk = vosk
         self._recognizers: dict[tuple[str, ...], Any] = {}  # vosk.KaldiRecognizer
+        self.unknown_word = next((w for w in self.UNKNOWN_WORDS if self._knows(w)), None)
+        if self.unknown_word is None:
+            log.warning("vosk: the model has no unknown-word entry; speech outside the grammar may be forced onto an answer")
+
+    def _knows(self, word: str) -> bool:
+        return int(self._model.vosk_model_find_word(word)) >= 0
+
+    def grammar_for(self, phrases: Sequence[str]) -> list[str]:
+        """The phrase list given to Vosk: the usable phrases, then the unknown word."""
+        key = sorted({normalize_phrase(p) for p in phrases} - {""})
+        usable = [p for p in key if all(self._knows(w) for w in p.split())]
+        if len(usable) < len(key):
+            log.info("vosk: %d phrase(s) have words missing from the model: %s", len(key) - len(usable), sorted(set(key) - set(usable)))
+        if not usable:
+            raise ValueError("no phrase in the grammar can be recognized by this Vosk model")
+        return usable + ([self.unknown_word] if self.unknown_word else [])
 
     def _recognizer_for(self, phrases: Sequence[str]) -> Any:
         key = tuple(sorted({normalize_phrase(p) for p in phrases} - {""}))
         rec = self._recognizers.get(key)
         if rec is None:
-            rec = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE, json.dumps(list(key) + ["[unk]"]))
+            # ensure_ascii=False: Vosk reads the words literally, so "\uc608" would not be "예".
+            rec = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE, json.dumps(self.grammar_for(key), ensure_ascii=False))
             rec.SetWords(True)
             self._recognizers[key] = rec
         return rec
 
-    def recognize(self, audio: np.ndarray, phrases: Sequence[str]) -> Heard:
-        """Decode one utterance; a result containing ``[unk]`` or off the list is not understood."""
-        rec = self._recognizer_for(phrases)
+    def parse_result(self, result_json: str, phrases: Sequence[str], decode_ms: float = 0.0) -> Heard:
+        """A Vosk result (JSON text) as a Heard: None when it holds the unknown word or no phrase."""
+        result = json.loads(result_json)
+        raw = str(result.get("text", ""))
+        text = normalize_phrase(raw)
         allowed = {normalize_phrase(p) for p in phrases}
-        started = time.perf_counter()
-        rec.AcceptWaveform(trim_to_speech(audio).tobytes())
-        result = json.loads(rec.FinalResult())  # FinalResult also resets the recognizer
-        decode_ms = (time.perf_counter() - started) * 1000.0
-        text = normalize_phrase(result.get("text", ""))
         words = result.get("result", [])
-        if not text or "[unk]" in result.get("text", "") or text not in allowed:
+        unknown = self.unknown_word is not None and self.unknown_word in raw.split()
+        if text not in allowed:
+            # A Vosk grammar lets the decoder repeat a phrase ("no no"; the Korean model often
+            # hears a short copy of the word before it): a phrase said twice is that phrase.
+            words_in = text.split()
+            half = len(words_in) // 2
+            if len(words_in) % 2 == 0 and words_in[:half] == words_in[half:]:
+                text = " ".join(words_in[:half])
+        if not text or unknown or text not in allowed:
             return Heard(None, 0.0, decode_ms, self.name)
         confidence = min((float(w.get("conf", 1.0)) for w in words), default=1.0)
         return Heard(text, confidence, decode_ms, self.name)
+
+    def recognize(self, audio: np.ndarray, phrases: Sequence[str]) -> Heard:
+        """Decode one utterance; a result with the unknown word or off the list is not understood."""
+        rec = self._recognizer_for(phrases)
+        started = time.perf_counter()
+        rec.AcceptWaveform(trim_to_speech(audio).tobytes())
+        final = rec.FinalResult()  # FinalResult also resets the recognizer
+        return self.parse_result(final, phrases, (time.perf_counter() - started) * 1000.0)
 
 
 def choose_listener(engine: str | None = None, model: str | None = None) -> Listener:

@@ -20,7 +20,7 @@ import pytest
 
 from local_voice.audio import Utterance, split_utterances
 from local_voice.listeners import EndOfInput, PocketsphinxListener, WavFileSource
-from local_voice.session import SessionConfig, VoiceSession, question_phrases
+from local_voice.session import SessionConfig, VoiceSession, decide, question_phrases
 from local_voice.speakers import RecordingSpeaker
 from local_voice.synth import SPEEDS, VOICES, espeak_available, save_clip, synthesize, synthesize_many
 
@@ -78,7 +78,8 @@ def test_yes_no_and_dont_know_are_heard_in_every_voice_and_speed(listener, voice
     for text, want in (("yes", True), ("no", False), ("i don't know", "dont_know")):
         heard = listener.recognize(voice_grid[(text, voice, speed)], grammar)
         assert answer_for("yes_no", heard.text) == want, (text, voice, speed, heard)
-        assert heard.decode_ms < 200
+        # Clear synthesized answers are taken or read back, never asked again (speed: bench/).
+        assert decide(heard.text, heard.confidence) != "reask", (text, voice, speed, heard)
 
 
 @dataclass
@@ -94,7 +95,10 @@ class Patient:
     def next_utterance(self, wait_s: float) -> Utterance | None:
         if len(self.said) >= self.max_answers:
             raise EndOfInput()
-        text = self.policy(self.speaker.said[-1][0], len(self.said))
+        try:
+            text = self.policy(self.speaker.said[-1][0], len(self.said))
+        except IndexError:  # the script ran out, as --listen-from files do: ends as if "stop"
+            raise EndOfInput() from None
         self.said.append(text)
         if text is None:
             return None
@@ -156,6 +160,23 @@ def test_speech_outside_the_grammar_is_not_understood_and_reasked(clips, listene
     assert turn.state["answers"] == [] and turn.kind == "stopped"
 
 
+def agreeing(script: list[str]):
+    """A patient who says the script in order and "yes" to every read-back ("Is that right?")."""
+    said = iter(script)
+
+    def policy(prompt: str, n: int) -> str:
+        if prompt.endswith("Is that right?") or prompt.endswith("now?") or prompt.endswith("first question?"):
+            return "yes"
+        return next(said)
+
+    return policy
+
+
+def after_read_back(lines: list[str]) -> list[str]:
+    """The spoken lines without read-backs, so a check does not depend on whether one came."""
+    return [line for line in lines if not line.startswith("I heard ")]
+
+
 @pytest.mark.parametrize(
     "command,check",
     [
@@ -168,18 +189,19 @@ def test_speech_outside_the_grammar_is_not_understood_and_reasked(clips, listene
     ],
 )
 def test_each_command_by_voice(clips, listener, command: str, check) -> None:
-    script = [command, "stop"]
-    turn, out, lines, _ = converse(clips, listener, lambda prompt, n: script[n])
+    turn, out, lines, _ = converse(clips, listener, agreeing([command, "stop"]))
     assert f"You (heard): {command}" in out
-    assert check(lines), lines
+    assert check(after_read_back(lines)), lines
+    if command in ("start over", "stop"):  # these end or wipe the assessment: always read back first
+        assert any(line.startswith(f"I heard {command}.") for line in lines), lines
 
 
 def test_go_back_by_voice_returns_to_the_first_question(clips, listener) -> None:
-    script = ["no", "yes", "go back", "stop"]  # a red-flag "no" may be confirmed: then "yes" confirms it
-    turn, out, lines, _ = converse(clips, listener, lambda prompt, n: script[n])
+    turn, out, lines, _ = converse(clips, listener, agreeing(["no", "go back", "stop"]))
     assert "You (heard): go back" in out
     first_question = lines[0].split("at any time. ")[-1]
-    assert any(first_question in line for line in lines[2:])
+    back = next(i for i, line in enumerate(lines) if "go back" not in line and i > 2 and first_question in line)
+    assert back > 2
 
 
 def test_silence_then_continue_by_voice(clips, listener) -> None:
@@ -268,3 +290,37 @@ def test_a_recording_that_starts_straight_into_speech_is_heard(tmp_path, listene
     assert utterance is not None
     heard = listener.recognize(utterance.samples, question_phrases("yes_no"))
     assert heard.text == "no"
+
+
+@pytest.mark.parametrize("voice", VOICES)
+@pytest.mark.parametrize("said", ["what?", "what", "huh?"])
+def test_what_at_the_bladder_question_is_never_taken_as_no(clips, listener, voice: str, said: str) -> None:
+    # "what?" was heard as "nah" and taken by 2 of 3 voices: a red flag answered no, unsaid.
+    def patient(prompt: str, n: int) -> str:
+        return said if n == 0 else ("no" if prompt.endswith("Is that right?") else "stop")
+
+    turn, out, lines, _ = converse(ClipVoice(clips, voice), listener, patient)
+    assert ["cauda_equina_signs", False] not in turn.state["answers"], out
+    heard_no = "You (heard): no" in out.split("You (heard):", 2)[1] if "You (heard):" in out else False
+    assert not heard_no or lines[1].startswith("I heard no:"), out
+
+
+@pytest.mark.parametrize("voice", VOICES)
+@pytest.mark.parametrize("speed", SPEEDS)
+@pytest.mark.parametrize("said", ["not sure", "i'm not sure"])
+def test_not_sure_is_never_taken_as_slower(listener, voice: str, speed: int, said: str) -> None:
+    # Was heard as "slower" in 12 of 15 files, which changed the speaking rate instead.
+    samples = synthesize(said, voice, speed, snr_db=30.0, seed=sum(map(ord, said + voice)) + speed)
+    parts = split_utterances(samples)
+    heard = listener.recognize(np.concatenate([p.samples for p in parts]) if parts else samples, question_phrases("yes_no"))
+    assert heard.text != "slower" or decide(heard.text, heard.confidence) != "take", heard
+
+
+class ClipVoice:
+    """The ClipCache, speaking in one chosen voice."""
+
+    def __init__(self, clips: ClipCache, voice: str) -> None:
+        self._clips, self._voice = clips, voice
+
+    def samples(self, text: str) -> np.ndarray:
+        return self._clips.samples(text, self._voice, PATIENT[1])
