@@ -40,6 +40,7 @@ INVOCATION_NAME = "spine check"
 START_INTENT = "StartAssessmentIntent"
 NUMBER_INTENT = "AnswerNumberIntent"
 DONT_KNOW_INTENT = "DontKnowIntent"
+MORE_INTENT = "MoreIntent"  # "more" after the result: every reason, pattern and tip
 # A yes or no said with doubt ("probably", "I don't think so"): never a certain answer, so these are
 # not samples of AMAZON.YesIntent/NoIntent. The handlers pass the hedge to the core, which reads it
 # back, or counts it as "I don't know" on a red-flag question.
@@ -75,7 +76,7 @@ START_PHRASES = (
     "i have back pain",
 )
 
-# Which core command each built-in intent carries. AMAZON.CancelIntent gets the word "cancel"
+# Which core command each built-in intent (and MoreIntent, ours) carries. AMAZON.CancelIntent gets the word "cancel"
 # (the core treats it as stop) so that no sample sits in two intents.
 COMMAND_INTENTS = {
     "help": "AMAZON.HelpIntent",
@@ -83,6 +84,7 @@ COMMAND_INTENTS = {
     "back": "AMAZON.PreviousIntent",
     "start_over": "AMAZON.StartOverIntent",
     "stop": "AMAZON.StopIntent",
+    "more": MORE_INTENT,
 }
 CANCEL_WORDS = ("cancel",)
 

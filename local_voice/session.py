@@ -38,6 +38,8 @@ RATE_PHRASES: dict[str, tuple[str, ...]] = {
 CONTINUE_PHRASES: tuple[str, ...] = ("continue", "i'm ready", "ready", "carry on", "go on")
 
 NOT_UNDERSTOOD = "Sorry, I didn't catch that."
+# Help in this front end lists every command, its own included (issue 7, requirement 2).
+RATE_HINT = "Say slower or faster to change how fast I speak."
 PAUSED = "I'll wait. Say continue when you are ready."
 AGAIN = "I'll say that again."
 
@@ -122,7 +124,9 @@ def _compact_phrases(expects: str, number_range: tuple[int, int] | None, unit: s
 
     k = COMPACT_PER_GROUP
     phrases: list[str] = []
-    if expects == "yes_no":
+    if expects in ("yes_no", "command"):
+        # After the result ("command") too: a "no" there must be heard as no, not forced onto a
+        # command such as "slower"; the core answers it by listing what can be said.
         phrases += _first_spoken(v.yes_phrases(), k) + _first_spoken(v.no_phrases(), k)
     elif expects == "number":
         lo, hi = number_range or (0, 10)
@@ -208,6 +212,7 @@ class VoiceSession:
         self._labels: Callable[[str], str] = lambda qid: triage.load_questionnaire().questions[qid].confirm_label
         self._units: Callable[[str], str | None] = lambda qid: triage.load_questionnaire().questions[qid].unit
         self._prompts: Callable[[str], str] = lambda qid: triage.load_questionnaire().questions[qid].prompt
+        self._commands_hint: Callable[[], str] = lambda: triage.load_questionnaire().commands_hint
         from triage.parsing import parse_command, parse_yes_no
 
         self._parse_yes_no = parse_yes_no
@@ -229,11 +234,22 @@ class VoiceSession:
         self.speaker.say(spoken)
 
     def present(self, turn: Turn) -> None:
-        """Speak a turn; an emergency outcome is spoken first and then repeated once."""
+        """Speak a turn; an emergency outcome is spoken first and then repeated once. Help also
+        names this front end's own commands, slower and faster."""
+        if turn.kind == "help":
+            self.say(self._with_rate_hint(turn.text), self._with_rate_hint(turn.speech or turn.text))
+            return
         self.say(turn.text, turn.speech)
         outcome = getattr(turn, "outcome", None)
         if outcome and outcome.get("tier") == "emergency" and turn.kind == "outcome":
             self.say(f"{AGAIN} {turn.text}", f"{AGAIN} {turn.speech or turn.text}")
+
+    def _with_rate_hint(self, text: str) -> str:
+        # After the core's list of commands, so that the question itself is still said last.
+        hint = self._commands_hint()
+        if hint and hint in text:
+            return text.replace(hint, f"{hint} {RATE_HINT}", 1)
+        return f"{text} {RATE_HINT}"
 
     # -- input --------------------------------------------------------------------------------
     def hear(self, phrases: tuple[str, ...]) -> Heard | None:

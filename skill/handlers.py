@@ -38,6 +38,7 @@ from interaction_model.generate import (
     HEDGED_NO_INTENT,
     HEDGED_YES_INTENT,
     LOCALES,
+    MORE_INTENT,
     NUMBER_INTENT,
     NUMBER_SLOT,
     START_INTENT,
@@ -56,6 +57,7 @@ STATE_KEY = "triage"
 LAST_SPEECH_KEY = "last_speech"
 LAST_REPROMPT_KEY = "last_reprompt"
 CARD_TITLE = "Spine Check result"
+CARD_NOTE = "The result, with all the reasons and tips, is also in your Alexa app."
 APOLOGY = "Sorry, something went wrong on my side. Please say your answer again, or say start over."
 ALREADY_STARTED = "We are in the middle of the check; to begin again, say start over."
 
@@ -187,15 +189,25 @@ def respond(handler_input: HandlerInput, turn: Turn) -> Response:
     attributes[LAST_SPEECH_KEY] = turn.speech
     attributes[LAST_REPROMPT_KEY] = turn.reprompt
     # The spoken form: the emergency number in words, digit by digit ("nine one one").
-    builder = handler_input.response_builder.speak(ssml(turn.speech))
+    builder = handler_input.response_builder.speak(ssml(_with_card_note(turn)))
     if turn.ended:
         builder.set_should_end_session(True)
     else:
         # Every question has a reprompt in the core; the question itself is the safe fallback.
         builder.ask(ssml(turn.reprompt or turn.speech))
     if turn.outcome is not None:
+        # The card holds everything: what to do, patterns, every reason, the advice, the disclaimer.
         builder.set_card(SimpleCard(title=CARD_TITLE, content=outcome_summary(turn.outcome)))
     return builder.response
+
+
+def _with_card_note(turn: Turn) -> str:
+    """The result's speech (first said or repeated) with CARD_NOTE just before the offer (the core
+    ends a result's speech with its reprompt, the offer); any other turn's speech as it is."""
+    offer = turn.reprompt or ""
+    if turn.kind in ("outcome", "repeat") and turn.outcome is not None and offer and turn.speech.endswith(offer):
+        return f"{turn.speech[:-len(offer)]}{CARD_NOTE} {offer}"
+    return turn.speech
 
 
 class _IntentHandler(AbstractRequestHandler):
@@ -311,6 +323,13 @@ class DontKnowHandler(_IntentHandler):
 class HelpHandler(_IntentHandler):
     intent_name = "AMAZON.HelpIntent"
     utterance = "help"
+
+
+class MoreHandler(_IntentHandler):
+    """"more" after the result: every reason, pattern and tip (before it: more about the question)."""
+
+    intent_name = MORE_INTENT
+    utterance = "more"
 
 
 class PreviousHandler(_IntentHandler):
@@ -484,6 +503,7 @@ REQUEST_HANDLERS: tuple[AbstractRequestHandler, ...] = (
     DontKnowHandler(),
     HelpHandler(),
     RepeatHandler(),
+    MoreHandler(),
     PreviousHandler(),
     StartOverHandler(),
     StopHandler(),

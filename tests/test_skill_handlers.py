@@ -20,7 +20,7 @@ from ask_sdk_model import RequestEnvelope
 
 from skill import build_skill
 from skill.envelope import request_envelope
-from skill.handlers import APOLOGY, CARD_TITLE, LAST_SPEECH_KEY, STATE_KEY
+from skill.handlers import APOLOGY, CARD_NOTE, CARD_TITLE, LAST_SPEECH_KEY, STATE_KEY
 from triage import outcome_summary, read_state, start, step
 
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
@@ -96,6 +96,12 @@ class Conversation:
         return self.reply["response"].get("shouldEndSession") is True
 
     @property
+    def finished(self) -> bool:
+        """The result has been given (the session stays open after it)."""
+        checked = read_state(self.state)
+        return checked is not None and checked["done"] is True
+
+    @property
     def state(self) -> dict[str, Any]:
         assert self.attributes is not None
         return self.attributes[STATE_KEY]
@@ -147,15 +153,15 @@ def test_one_shot_start_intent_starts_with_the_emergency_line_and_first_question
     assert chat.state == start().state
 
 
-def test_complete_assessment_ends_with_outcome_and_card() -> None:
+def test_complete_assessment_gives_the_result_keeps_the_session_open_and_sends_the_card() -> None:
     chat = Conversation()
     chat.send(launch())
     for _ in range(20):
         reply = chat.answer_calmly()
-        if chat.ended:
+        if chat.finished:
             break
         assert_question_turn(reply)
-    assert chat.ended, "no outcome after 20 answers"
+    assert chat.finished, "no outcome after 20 answers"
     outcome = read_state(chat.state)
     assert outcome is not None and outcome["done"] is True
     assert outcome["outcome_tier"] != "emergency"
@@ -163,15 +169,57 @@ def test_complete_assessment_ends_with_outcome_and_card() -> None:
     assert card["type"] == "Simple" and card["title"] == CARD_TITLE
     final = step(chat.state, "repeat")
     assert final.outcome is not None
+    # The card holds everything: every reason, pattern, tip and the full disclaimer.
     assert card["content"] == outcome_summary(final.outcome)
-    assert "reprompt" not in chat.reply["response"]
-    assert "not a diagnosis" in chat.text
+    for item in final.outcome["reasons"] + final.outcome["advice"] + [final.outcome["disclaimer"]]:
+        assert item in card["content"]
+    # The session stays open: the offer is the reprompt, and the app is named before it.
+    assert_question_turn(reply)
+    assert speech_text(reply, reprompt=True) == final.reprompt
+    assert chat.text.endswith(f"{CARD_NOTE} {final.reprompt}")
+    assert chat.text.count("not a diagnosis") == 1
+
+
+@pytest.mark.parametrize("name,kind", [("AMAZON.RepeatIntent", "repeat"), ("MoreIntent", "more"),
+                                       ("AMAZON.HelpIntent", "help"), ("AMAZON.YesIntent", "reask"),
+                                       ("AMAZON.FallbackIntent", "reask")])
+def test_after_the_result_the_session_stays_open(name: str, kind: str) -> None:
+    chat = Conversation()
+    chat.send(launch())
+    while not chat.finished:
+        chat.answer_calmly()
+    at_result = chat.state
+    reply = chat.send(intent(name))
+    expected = step(at_result, {"AMAZON.RepeatIntent": "repeat", "MoreIntent": "more", "AMAZON.HelpIntent": "help",
+                                "AMAZON.YesIntent": "yes", "AMAZON.FallbackIntent": ""}[name])
+    assert expected.kind == kind
+    # The result said again names the Alexa app again, just before the offer.
+    assert chat.text == (expected.speech.replace(expected.reprompt, f"{CARD_NOTE} {expected.reprompt}")
+                         if kind == "repeat" else expected.speech)
+    assert_question_turn(reply) and chat.state == at_result
+    if name == "MoreIntent":
+        assert expected.outcome is not None
+        assert all(reason in chat.text for reason in expected.outcome["reasons"])
+
+
+def test_go_back_after_the_result_reopens_the_last_question() -> None:
+    chat = Conversation()
+    chat.send(launch())
+    while not chat.finished:
+        chat.answer_calmly()
+    at_result = read_state(chat.state)
+    assert at_result is not None
+    reply = chat.send(intent("AMAZON.PreviousIntent"))
+    assert_question_turn(reply) and chat.text.startswith("Going back.")
+    reopened = read_state(chat.state)
+    assert reopened is not None and reopened["done"] is False
+    assert reopened["answers"] == at_result["answers"][:-1] and reopened["current"] == at_result["answers"][-1][0]
 
 
 def test_every_question_turn_has_a_reprompt_ending_with_the_expected_answers() -> None:
     chat = Conversation()
     chat.send(launch())
-    while not chat.ended:
+    while not chat.finished:
         reprompt = speech_text(chat.reply, reprompt=True)
         assert reprompt.endswith("or I don't know.")
         chat.answer_calmly()
@@ -181,8 +229,9 @@ def test_emergency_exit_on_a_red_flag() -> None:
     chat = Conversation()
     chat.send(launch())
     reply = chat.send(intent("AMAZON.YesIntent"))  # the first question is the cauda equina screen
-    assert chat.ended
-    assert "nine one one" in chat.text and "911" not in chat.text
+    assert_question_turn(reply)  # the session stays open for repeat, more, go back
+    assert chat.text.startswith("This could be an emergency. Call nine one one")
+    assert "911" not in chat.text and CARD_NOTE in chat.text
     assert chat.state["outcome_tier"] == "emergency"
     assert reply["response"]["card"]["title"] == CARD_TITLE
     assert "911" in reply["response"]["card"]["content"]
@@ -247,7 +296,7 @@ def test_repeat_after_help_says_the_question_again() -> None:
 def test_repeat_after_the_result_says_the_result_again() -> None:
     chat = Conversation()
     chat.send(launch())
-    while not chat.ended:
+    while not chat.finished:
         chat.answer_calmly()
     result = chat.text
     reply = invoke(envelope(intent("AMAZON.RepeatIntent"), chat.attributes))
@@ -450,8 +499,9 @@ def test_no_answers_are_logged_in_a_whole_conversation(caplog: pytest.LogCapture
     with caplog.at_level(logging.DEBUG):
         chat = Conversation()
         chat.send(launch())
-        while not chat.ended:
+        while not chat.finished:
             chat.answer_calmly()
+        chat.send(intent("AMAZON.StopIntent"))
         chat.send({"type": "SessionEndedRequest", "reason": "USER_INITIATED"})
     logged = "\n".join(caplog.messages)  # the messages: caplog.text holds "handlers.py:423", a line number
     assert "42" not in logged

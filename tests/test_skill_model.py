@@ -167,6 +167,7 @@ def test_number_intent_has_natural_carriers(language_model: dict[str, Any]) -> N
         ("AMAZON.RepeatIntent", command_phrases()["repeat"]),
         ("AMAZON.PreviousIntent", command_phrases()["back"]),
         ("AMAZON.StartOverIntent", command_phrases()["start_over"]),
+        ("MoreIntent", command_phrases()["more"]),
     ],
 )
 def test_samples_are_the_answer_words(language_model: dict[str, Any], intent_name: str,
@@ -192,7 +193,8 @@ def test_the_core_reads_each_sample_as_its_intent_means(language_model: dict[str
         assert interpret(sample, None).kind == "dont_know", sample
     for name, command in (("AMAZON.HelpIntent", "help"), ("AMAZON.RepeatIntent", "repeat"),
                           ("AMAZON.PreviousIntent", "back"), ("AMAZON.StartOverIntent", "start_over"),
-                          ("AMAZON.StopIntent", "stop"), ("AMAZON.CancelIntent", "stop")):
+                          ("AMAZON.StopIntent", "stop"), ("AMAZON.CancelIntent", "stop"),
+                          ("MoreIntent", "more")):
         for sample in intents[name]["samples"]:
             assert parse_command(sample) == command, sample
 

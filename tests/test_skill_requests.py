@@ -31,7 +31,7 @@ from interaction_model.generate import (
 from skill import build_skill
 from skill.envelope import request_envelope
 from skill.envelope_compat import iso_timestamp, normalize_envelope
-from skill.handlers import ALREADY_STARTED, STATE_KEY
+from skill.handlers import ALREADY_STARTED, CARD_NOTE, STATE_KEY
 from skill.web import create_app
 from triage import load_questionnaire, read_state, start, step
 
@@ -199,7 +199,9 @@ SLOT_ROWS = [
     ("3", unit_slot("mos", "ER_SUCCESS_MATCH", "months"), 13),  # a synonym: the resolved name counts
     ("3", unit_slot("months"), 13),  # no resolutions (an older client): a listed word is taken
     ("5", unit_slot(None), 5),  # no unit said: the question's own unit (weeks)
-    ("48", unit_slot("hours", "ER_SUCCESS_NO_MATCH"), None),  # was stored as 48 weeks
+    ("48", unit_slot("hours", "ER_SUCCESS_MATCH", "hours"), 0),  # two days, not 48 weeks
+    ("2", unit_slot("fortnight", "ER_SUCCESS_MATCH", "fortnights"), 4),  # a synonym of the value
+    ("48", unit_slot("hours", "ER_SUCCESS_NO_MATCH"), None),  # an unmatched unit was 48 weeks
     ("3", unit_slot("decades", "ER_SUCCESS_NO_MATCH"), None),
     ("3", unit_slot("decades"), None),  # unlisted and unresolved: not dropped
     ("3", unit_slot("months", "ER_ERROR_TIMEOUT"), None),  # resolution failed: not guessed
@@ -382,12 +384,13 @@ INTENTS: dict[str, dict[str, Any]] = {
     "no": intent("AMAZON.NoIntent"),
     "number": intent("AnswerNumberIntent", number="7"),
     "number-with-unit": number_with_unit("3", unit_slot("months", "ER_SUCCESS_MATCH", "months")),
-    "number-unmatched-unit": number_with_unit("48", unit_slot("hours", "ER_SUCCESS_NO_MATCH")),
+    "number-unmatched-unit": number_with_unit("48", unit_slot("decades", "ER_SUCCESS_NO_MATCH")),
     "number-empty": intent("AnswerNumberIntent", number="?"),
     "dont-know": intent("DontKnowIntent"),
     "hedged-yes": intent("HedgedYesIntent"),  # "probably": never a certain answer
     "hedged-no": intent("HedgedNoIntent"),    # "I don't think so"
     "help": intent("AMAZON.HelpIntent"),
+    "more": intent("MoreIntent"),
     "repeat": intent("AMAZON.RepeatIntent"),
     "previous": intent("AMAZON.PreviousIntent"),
     "start-over": intent("AMAZON.StartOverIntent"),
@@ -553,25 +556,45 @@ def lost_place(turn: Turn) -> None:
 
 
 def finished(turn: Turn) -> None:
-    assert turn.text.startswith("The check is finished")
+    """After the result an answer is not understood: what can be said now, session open."""
+    _open(turn)
+    assert turn.text == step(turn.before, "").speech and turn.text.startswith(NOT_UNDERSTOOD)
+    assert "more" in turn.text and "go back" in turn.text
     assert turn.after["answers"] == turn.before["answers"] and turn.after["done"] is True
 
 
 def result_again(turn: Turn) -> None:
+    _open(turn)
     assert turn.after == turn.before
     final = step(turn.before, "repeat")
-    assert final.outcome is not None and turn.text == final.speech
+    assert final.outcome is not None and final.reprompt
+    assert turn.text == final.speech.replace(final.reprompt, f"{CARD_NOTE} {final.reprompt}")
+
+
+def result_help(turn: Turn) -> None:
+    _open(turn)
+    assert turn.after == turn.before and turn.text == step(turn.before, "help").speech
+    assert all(command in turn.text for command in ("repeat", "more", "go back", "start over", "stop"))
+
+
+def result_details(turn: Turn) -> None:
+    _open(turn)
+    final = step(turn.before, "more")
+    assert final.kind == "more" and final.outcome is not None and turn.text == final.speech
+    assert all(reason in turn.text for reason in final.outcome["reasons"])
+    assert turn.after == turn.before
 
 
 COMMON_IN_A_QUESTION = {
-    "help": helped, "repeat": repeated, "previous": went_back, "start-over": restarted,
+    "help": helped, "more": helped, "repeat": repeated, "previous": went_back, "start-over": restarted,
     "start-assessment": already_started, "stop": goodbye, "cancel": goodbye,
     "navigate-home": goodbye, "fallback": re_asked, "unknown-intent": re_asked,
     "number-empty": re_asked, "number-unmatched-unit": re_asked,
 }
 AFTER_RESULT = {
     **{name: finished for name in INTENTS},
-    "repeat": result_again, "start-over": restarted, "start-assessment": restarted,
+    "repeat": result_again, "help": result_help, "more": result_details, "previous": went_back,
+    "start-over": restarted, "start-assessment": restarted,
     "stop": goodbye, "cancel": goodbye, "navigate-home": goodbye,
 }
 EXPECTED: dict[str, dict[str, Callable[[Turn], None]]] = {

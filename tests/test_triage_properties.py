@@ -10,7 +10,7 @@ from triage.model import MAX_QUESTIONS, TIERS
 
 UTTERANCES = ["yes", "no", "I don't know", "seven", "0", "10", "eleven", "-3", "42", "three months", "repeat",
               "help", "go back", "start over", "banana", "", "yes no", "1e9", "\u00e9\u00e8", "stop", "maybe",
-              "3 or 4", "maybe no", "probably", "two or three months", "no, five", "what?", "\u22123"]
+              "3 or 4", "maybe no", "probably", "two or three months", "no, five", "what?", "\u22123", "more"]
 utterance = st.one_of(st.sampled_from(UTTERANCES), st.text(max_size=40))
 
 
@@ -25,14 +25,18 @@ def test_any_sequence_of_replies_keeps_a_valid_state(replies):
         state = json.loads(json.dumps(turn.state))  # plain JSON, round-trips
         assert read_state(state) is not None
         assert len(state["answers"]) <= MAX_QUESTIONS
-        if turn.expects is not None:
+        if turn.expects in ("yes_no", "number"):
             assert turn.reprompt and turn.question_id and not turn.ended
+        if turn.expects == "command":  # after the result: open, with the offer as the reprompt
+            assert turn.reprompt and turn.outcome and not turn.ended and turn.state["done"]
         if turn.kind == "outcome":
-            assert turn.outcome["tier"] in TIERS and turn.ended
-        if turn.kind in ("reask", "help", "repeat", "confirm") and not previous.ended:
+            assert turn.outcome["tier"] in TIERS and not turn.ended
+            assert turn.speech.endswith(turn.reprompt)
+        if turn.kind in ("reask", "help", "repeat", "more", "confirm"):
             # a re-ask or read-back never loses or adds an answer
             assert (turn.state["answers"], turn.state["current"]) == (previous.state["answers"],
                                                                       previous.state["current"])
+        assert turn.ended == (turn.kind == "stopped")  # only stop ends the conversation
         if turn.kind == "stopped":
             break
 

@@ -138,11 +138,14 @@ def test_full_assessment_by_voice_reaches_an_outcome(clips, listener) -> None:
 
 
 def test_emergency_exit_is_confirmed_then_spoken_and_repeated(clips, listener) -> None:
-    turn, out, lines, patient = converse(clips, listener, lambda prompt, n: "yes")
+    script = ["yes", "yes", "stop"]
+    turn, out, lines, patient = converse(clips, listener, lambda prompt, n: script[n])
     assert lines[1].startswith("I heard yes: new numbness around your bottom")
     assert turn.outcome["tier"] == "emergency"
     assert lines[2].startswith("This could be an emergency") and lines[3] == "I'll say that again. " + lines[2]
-    assert patient.said == ["yes", "yes"]
+    # The conversation stays open after the result; stop says the emergency advice once more.
+    assert patient.said == script and turn.kind == "stopped"
+    assert lines[-1].startswith("Goodbye. Once more: call nine one one")
 
 
 def test_a_red_flag_yes_denied_at_confirmation_is_asked_again(clips, listener) -> None:

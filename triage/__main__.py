@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from .conversation import render_outcome, start, step
 from .knowledge import derive
 from .locales import DEFAULT_LOCALE, UnknownLocale, get_locale, supported_locales
-from .outcome import build_outcome
+from .outcome import build_outcome, outcome_speech
 from .model import load_questionnaire, load_rules
 from . import parse_cli
 from .text_mode import run
@@ -67,21 +67,14 @@ def assess(facts: dict[str, Any], locale: str = DEFAULT_LOCALE) -> dict[str, Any
         reply = _reply_for(question.concepts, question.type, facts)
         turn = step(turn.state, reply, locale)
     outcome = dict(turn.outcome or {})
-    speech = turn.speech
     # The same answers, now knowing which facts were given: a fact left out is "not said" rather than
     # "not sure" (only "I don't know", said as such, is that), and a group member given as false is not
     # named. Only the sentences about unknown points change; the tier and the rules are the same.
     answers = [(qid, value) for qid, value in turn.state["answers"]]
-    rebuilt = render_outcome(build_outcome(derive(questionnaire, answers), [qid for qid, _ in answers],
-                                           facts=facts), get_locale(locale))
-    if rebuilt["reasons"] != outcome.get("reasons"):
-        old = [r for r in outcome.get("reasons", []) if r not in rebuilt["reasons"]]
-        new = [r for r in rebuilt["reasons"] if r not in outcome.get("reasons", [])]
-        spoken = get_locale(locale)
-        if old:
-            speech = speech.replace(spoken.render(" ".join(old), spoken=True),
-                                    spoken.render(" ".join(new), spoken=True))
-        outcome["reasons"] = rebuilt["reasons"]
+    built = build_outcome(derive(questionnaire, answers), [qid for qid, _ in answers], facts=facts)
+    where = get_locale(locale)
+    outcome["reasons"] = render_outcome(built, where)["reasons"]
+    speech = where.render(outcome_speech(built), spoken=True)  # the result as said, from these reasons
     return {key: outcome[key] for key in ("tier", "specialist", "patterns", "reasons", "advice", "disclaimer",
                                           "asked")} | {"unsure": outcome.get("unsure", []),
                                                        "rules_fired": outcome.get("rules_fired", []),

@@ -12,13 +12,10 @@ from typing import Any
 from .knowledge import UNKNOWN, derive, evaluate
 from .locales import DEFAULT_LOCALE, Locale, get_locale
 from .model import MAX_QUESTIONS, TIERS, Question, load_answer_words, load_questionnaire
-from .outcome import build_outcome, current_tier, outcome_speech, questions_end
+from .outcome import build_outcome, current_tier, outcome_details, outcome_speech, questions_end, result_offer
 from .parsing import interpret, parse_yes_no, read_number, read_yes_no
 
 STATE_VERSION = 1
-
-FINISHED = "The check is finished. Say start over to begin again, repeat to hear the result again, or stop."
-
 
 def _phrase(name: str) -> str:
     """One of the conversation's sentences from questionnaire.json "phrases" (may hold placeholders)."""
@@ -35,14 +32,17 @@ class Turn:
     spoken form. `outcome` (once there is one) has its texts in the written form."""
     text: str
     state: dict[str, Any]
-    kind: str  # question | reask | help | repeat | back | restarted | outcome | stopped
-    expects: str | None = None  # 'yes_no' | 'number' | None once the conversation has ended
+    # question | reask | help | repeat | back | restarted | outcome | more | stopped
+    kind: str
+    # 'yes_no' | 'number' at a question; 'command' after the result (repeat, more, go back, start
+    # over, stop); None once the conversation has ended (only stop ends it)
+    expects: str | None = None
     question_id: str | None = None
     number_range: tuple[int, int] | None = None
     red_flag: bool = False
     reprompt: str | None = None
-    outcome: dict[str, Any] | None = None
-    ended: bool = False
+    outcome: dict[str, Any] | None = None  # the result, on its turn and every turn after it
+    ended: bool = False  # only "stop" ends the conversation (the result does not)
     speech: str = ""
     locale: str = DEFAULT_LOCALE
 
@@ -164,7 +164,13 @@ def _advance(answers: list[tuple[str, Any]], kind: str = "question", prefix: str
         return _question_turn(state, question, kind, prefix)
     outcome = outcome_for(answers)
     state = {**new_state(), "answers": [list(a) for a in answers], "done": True, "outcome_tier": outcome["tier"]}
-    return Turn(text=outcome_speech(outcome), state=state, kind="outcome", outcome=outcome, ended=True)
+    return _result_turn(state, outcome, outcome_speech(outcome), "outcome")
+
+
+def _result_turn(state: dict[str, Any], outcome: dict[str, Any], text: str, kind: str) -> Turn:
+    """A turn after the result: the conversation stays open for repeat, more, go back, start over, stop."""
+    return Turn(text=text, state=state, kind=kind, expects="command", reprompt=result_offer(outcome),
+                outcome=outcome)
 
 
 def start(locale: str | None = DEFAULT_LOCALE, *, returning: bool = False) -> Turn:
@@ -228,16 +234,26 @@ def read_state(state: Any) -> dict[str, Any] | None:
 
 
 def _finished_turn(state: dict[str, Any], command: str | None) -> Turn:
+    """After the result: repeat, more, go back (to change the last answer), start over, help, stop."""
     answers = _answers(state)
     if command == "start_over":
         return _advance([], kind="question", prefix=_phrase("starting_again"))
     if command == "stop":
         text = _phrase("goodbye_after_emergency" if state.get("outcome_tier") == "emergency" else "goodbye")
-        return Turn(text=text, state=state, kind="stopped", ended=True)
-    turn = _advance(answers)
+        return Turn(text=text, state=state, kind="stopped", ended=True, outcome=outcome_for(answers))
+    if command == "back":
+        last = load_questionnaire().questions[answers[-1][0]]
+        reopened = {**new_state(), "answers": [list(a) for a in answers[:-1]], "current": last.id}
+        return _question_turn(reopened, last, "back", prefix=_phrase("going_back"))
+    outcome = outcome_for(answers)
     if command == "repeat":
-        return Turn(text=turn.text, state=turn.state, kind="repeat", outcome=turn.outcome, ended=True)
-    return Turn(text=FINISHED, state=turn.state, kind="outcome", outcome=turn.outcome, ended=True)
+        return _result_turn(state, outcome, outcome_speech(outcome), "repeat")
+    if command == "more":
+        return _result_turn(state, outcome, outcome_details(outcome), "more")
+    if command == "help":
+        return _result_turn(state, outcome, _phrase("result_help"), "help")
+    # An answer or anything else: the result is given, so say what can be said now.
+    return _result_turn(state, outcome, f"{_phrase('not_understood')} {_phrase('result_help')}", "reask")
 
 
 # --- Read-back of an answer said with doubt or as a range ("I heard 4. Is that right?") -------------

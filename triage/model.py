@@ -40,7 +40,8 @@ ANSWER_TYPES = ("yes_no", "number")
 # The conversation's own sentences in questionnaire.json "phrases": the code names them, the data words them.
 PHRASES = ("restarted", "starting_again", "going_back", "first_question", "not_understood", "goodbye",
            "goodbye_after_emergency", "disclaimer_short", "result_offer", "result_offer_emergency", "more_offer",
-           "result_help", "consistent_with")
+           "result_help", "consistent_with", "also_consistent_with", "unsure_many",
+           "not_given_many")
 MAX_QUESTIONS = 10
 
 

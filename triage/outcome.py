@@ -14,6 +14,7 @@ from typing import Any, Mapping
 from .knowledge import Knowledge, concepts_in, evaluate
 from .locales import DEFAULT_LOCALE, get_locale
 from .model import PATTERNS, SAID_PLACEHOLDER, TIERS, Rule, Rules, load_questionnaire, load_rules
+from .vocabulary import number_to_words
 
 # Filled in per locale when the outcome is rendered (see triage.locales), not from the answers.
 LOCALE_PLACEHOLDERS = frozenset(get_locale(DEFAULT_LOCALE).placeholders())
@@ -142,9 +143,9 @@ def _unsure_sentences(k: Knowledge, rules: Rules, facts: Mapping[str, Any] | Non
                             else _join([rules.concepts_spoken[c] for c in concepts], "or"))
     sentences = []
     if not_sure:
-        sentences.append("You were not sure about " + "; ".join(not_sure) + ".")
+        sentences.append(UNSURE_PREFIX + "; ".join(not_sure) + ".")
     if not_given:
-        sentences.append("You did not say whether you have " + "; ".join(not_given)
+        sentences.append(NOT_GIVEN_PREFIX + "; ".join(not_given)
                          + ", so this check counted them as possible.")
     if sentences:
         sentences[-1] += " " + rules.unsure_note
@@ -208,26 +209,75 @@ def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None,
     }
 
 
-def outcome_speech(outcome: dict[str, Any], rules: Rules | None = None) -> str:
-    """The outcome as one spoken text. An emergency leads with its message and carries nothing else
-    but the reasons and the disclaimer, so it is not buried."""
+SPOKEN_REASONS = 2  # the result says the one or two strongest reasons; "more" says them all
+
+
+def _phrase(name: str) -> str:
+    return load_questionnaire().phrases[name]
+
+
+def result_offer(outcome: dict[str, Any]) -> str:
+    """What the person can say next, said last in the result and as its reprompt."""
+    return _phrase("result_offer_emergency" if outcome["tier"] == "emergency" else "result_offer")
+
+
+# How _unsure_sentences begins its sentences ("; " separates the points), and the phrase that says
+# a longer list as its count.
+UNSURE_PREFIX = "You were not sure about "
+NOT_GIVEN_PREFIX = "You did not say whether you have "
+_COUNTED = {UNSURE_PREFIX: "unsure_many", NOT_GIVEN_PREFIX: "not_given_many"}
+
+
+def _for_the_ear(reason: str) -> str:
+    """A reason as the first pass of the result says it: a list of more than one point the person
+    was not sure about (or, from `assess`, did not give) becomes their count; "more" and the card
+    still name every one."""
+    for prefix, phrase in _COUNTED.items():
+        if reason.startswith(prefix):
+            points = reason[len(prefix):].split(". ", 1)[0].split(", so this check")[0].split("; ")
+            if len(points) > 1:
+                return _phrase(phrase).replace("{count}", number_to_words(len(points)))
+    return reason
+
+
+def result_parts(outcome: dict[str, Any]) -> tuple[str, list[str], str]:
+    """The spoken result in its parts: (what to do, the strongest reasons, the closing).
+
+    What to do is the tier and whom to see, at most 30 words (an emergency: the emergency message
+    alone). The reasons are the first `SPOKEN_REASONS` of `outcome["reasons"]`, which lists the
+    reasons of the rules that decided the tier in rule order, most urgent first. The closing is the
+    short disclaimer (said once) and the offer: repeat, more, or stop."""
+    closing = f"{_phrase('disclaimer_short')} {result_offer(outcome)}"
+    return outcome["message"], [_for_the_ear(r) for r in outcome["reasons"][:SPOKEN_REASONS]], closing
+
+
+def outcome_speech(outcome: dict[str, Any]) -> str:
+    """The result as said by a voice front end: what to do, then the one or two strongest reasons,
+    then the short disclaimer and the offer ("Say repeat to hear this again, more for ...")."""
+    first, reasons, closing = result_parts(outcome)
+    return " ".join([first, *reasons, closing])
+
+
+def _pattern_sentences(outcome: dict[str, Any], rules: Rules) -> list[str]:
+    # One sentence per pattern: a list of several long names cannot be followed by ear.
+    return [_phrase("also_consistent_with" if i else "consistent_with").replace("{pattern}", rules.patterns_spoken[p])
+            for i, p in enumerate(outcome["patterns"])]
+
+
+def outcome_details(outcome: dict[str, Any], rules: Rules | None = None) -> str:
+    """What "more" says: every pattern (one sentence each), every reason, the advice and the full
+    disclaimer, then what can be said next."""
     rules = rules or load_rules()
-    parts = [outcome["message"]]
-    if outcome["tier"] != "emergency" and outcome["patterns"]:
-        spoken = [rules.patterns_spoken[p] for p in outcome["patterns"]]
-        joined = spoken[0] if len(spoken) == 1 else ", ".join(spoken[:-1]) + ", and " + spoken[-1]
-        parts.append(f"Your answers are consistent with {joined}.")
-    parts.extend(outcome["reasons"])
-    if outcome["tier"] != "emergency":
-        parts.extend(outcome["advice"])
-    parts.append(outcome["disclaimer"])
+    parts = [*_pattern_sentences(outcome, rules), *outcome["reasons"], *outcome["advice"], outcome["disclaimer"],
+             _phrase("more_offer")]
     return " ".join(parts)
 
 
-def outcome_summary(outcome: dict[str, Any]) -> str:
-    """A short written summary (Alexa app card, text mode heading)."""
-    lines = [outcome["message"]]
-    lines.extend(outcome["reasons"])
+def outcome_summary(outcome: dict[str, Any], rules: Rules | None = None) -> str:
+    """Everything, written, one item a line: what to do, the patterns, every reason, the advice and
+    the full disclaimer (the Alexa app card and the text front end's printout)."""
+    rules = rules or load_rules()
+    lines = [outcome["message"], *_pattern_sentences(outcome, rules), *outcome["reasons"]]
     if outcome["advice"]:
         lines.append("Advice: " + " ".join(outcome["advice"]))
     lines.append(outcome["disclaimer"])

@@ -123,22 +123,36 @@ const scenarios = {
     let reply = await alexa.launch();
     includes(speech(reply), "If this is an emergency, call nine one one");
     assertQuestion(reply);
-    reply = await answerUntil(alexa, reply, ended);
+    reply = await answerUntil(alexa, reply, (r) => Boolean(r.response.card));
     const text = speech(reply);
     includes(text, "not a diagnosis");
     assert.ok(!text.startsWith("This could be an emergency"), text);
     assert.strictEqual(reply.response.card.title, "Spine Check result");
     includes(reply.response.card.content, "not a diagnosis");
-    assert.strictEqual(reply.response.reprompt, undefined);
+    // The result keeps the session open: the offer is the reprompt, and the app is named.
+    assert.ok(!ended(reply), "the result must not end the session");
+    includes(text, "Alexa app");
+    includes(reprompt(reply), "Say repeat to hear this again, more for");
+    const more = await alexa.utter("more");
+    assert.ok(!ended(more));
+    includes(speech(more), "Because you");
+    const again = await alexa.utter("repeat");
+    includes(speech(again), "Say repeat to hear this again");
+    const bye = await alexa.utter("stop");
+    assert.ok(ended(bye), "stop ends the session");
+    includes(speech(bye), "Goodbye");
   },
 
   async oneShotStartAndEmergencyExit(alexa) {
     let reply = await alexa.utter("ask spine check to check my back pain");
     includes(speech(reply), "If this is an emergency, call nine one one now.");
     reply = await alexa.utter("yes"); // the first question screens for cauda equina syndrome
-    assert.ok(ended(reply), "an emergency ends the session");
+    assert.ok(!ended(reply), "the session stays open for repeat, more or go back");
     includes(speech(reply), "Call nine one one");
     includes(reply.response.card.content, "911");
+    reply = await alexa.utter("stop");
+    assert.ok(ended(reply), "stop ends it");
+    includes(speech(reply), "call nine one one");
   },
 
   async oneShotCheckMyBack(alexa) {
