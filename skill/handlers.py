@@ -306,11 +306,8 @@ class AnswerNumberHandler(_IntentHandler):
 
     def reply(self, handler_input: HandlerInput) -> str:
         number = _slot_text(handler_input, NUMBER_SLOT)
-        try:
-            unit = resolved_slot_value(handler_input, UNIT_SLOT, _UNITS)
-        except UnresolvedSlot:
-            # "48 hours" where the unit list has no hours: re-ask rather than store 48 weeks.
-            return NOT_UNDERSTOOD
+        # Resolves: a unit Alexa could not match never gets here (the base class re-asks).
+        unit = resolved_slot_value(handler_input, UNIT_SLOT, _UNITS)
         # "3 months" must reach the core whole: it converts to weeks.
         return f"{number} {unit}" if number and unit else number
 

@@ -141,6 +141,31 @@ def test_after_an_emergency_the_advice_is_said_again_in_the_locale(
     assert seen
 
 
+OTHER_AFTER_EMERGENCY = {
+    "more": intent("MoreIntent"),
+    "help": intent("AMAZON.HelpIntent"),
+    "yes": intent("AMAZON.YesIntent"),
+    "fallback": intent("AMAZON.FallbackIntent"),
+    "previous": intent("AMAZON.PreviousIntent"),
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("name", sorted(OTHER_AFTER_EMERGENCY))
+def test_after_an_emergency_nothing_names_another_locale_s_number(
+        locale: str, name: str, emergency_replies: Any) -> None:
+    _, spoken = EXPECTED[locale]
+    seen: set[str] = set()
+    for result in emergency_replies(locale):
+        if speech_text(result) in seen:
+            continue
+        seen.add(speech_text(result))
+        reply = invoke(in_locale(OTHER_AFTER_EMERGENCY[name], result["sessionAttributes"], locale))
+        said = speech_text(reply)
+        for other in (ALL_SPOKEN - {spoken}) | ALL_WRITTEN:
+            assert other not in said, (locale, name, other, said)
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 def test_welcome_one_shot_and_goodbye_in_every_locale(locale: str) -> None:
     _, spoken = EXPECTED[locale]

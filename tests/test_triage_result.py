@@ -252,3 +252,56 @@ def test_every_key_assess_prints_is_in_the_readme():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     for key in assess(README_EXAMPLE):
         assert f"`{key}`" in readme, key
+
+
+# --- the text front end ----------------------------------------------------------------------
+
+def _text_mode(lines: list[str], *args: str) -> str:
+    import io
+
+    from triage.text_mode import run
+
+    out = io.StringIO()
+    assert run(io.StringIO("".join(f"{line}\n" for line in lines)), out, *args) == 0
+    return out.getvalue()
+
+
+def _calm_answers() -> tuple[list[str], Any]:
+    turn, said = start(), []
+    while turn.outcome is None:
+        said.append(("35" if turn.question_id == "age" else "3") if turn.expects == "number" else "no")
+        turn = step(turn.state, said[-1])
+    return said, turn
+
+
+def test_the_text_front_end_prints_everything_at_the_result_and_stays_open():
+    said, result = _calm_answers()
+    out = _text_mode(said + ["more", "go back"])
+    printed = out.split(result.outcome["message"], 1)[1].split("> more", 1)[0]  # before "more" is said
+    for item in result.outcome["reasons"] + [result.outcome["disclaimer"], result.reprompt]:
+        assert item in printed, item
+    assert all(tip in printed for tip in result.outcome["advice"])
+    assert "consistent with" in printed
+    assert "(repeat, more, go back, start over, or stop) > more" in out  # it did not exit at the result
+    last = QUESTIONNAIRE.questions[result.outcome["asked"][-1]]
+    assert f"Going back. {last.prompt}" in out
+    assert out.rstrip().endswith(get_locale().render(PHRASES["goodbye"]))  # end of input is stop
+
+
+def test_the_text_front_end_after_an_emergency_in_en_gb():
+    out = _text_mode(["yes", "repeat", "stop"], "en-GB")
+    assert out.count("Call 999 or go to your nearest A&E now.") == 2
+    assert "Goodbye. Once more: call 999 or go to your nearest A&E now." in out
+
+
+def test_an_unknown_concept_s_error_lists_the_valid_names():
+    import io
+
+    from triage.__main__ import main
+    from triage.model import CONCEPTS
+
+    err = io.StringIO()
+    assert main(["assess"], io.StringIO('{"sadle_numbness": true}'), io.StringIO(), err) == 2
+    message = err.getvalue()
+    assert message.count("\n") == 1 and "sadle_numbness" in message
+    assert all(concept in message for concept in CONCEPTS)

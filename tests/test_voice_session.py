@@ -263,3 +263,43 @@ def test_decide_table(text, confidence: float, red_flag: bool, action: str) -> N
     from local_voice.session import decide
 
     assert decide(text, confidence, red_flag, CFG) == action
+
+
+def test_help_lists_every_command_slower_and_faster_included() -> None:
+    import triage
+
+    _, out, *_ = run(["help"])
+    helped = spoken(out)[1]
+    for command in ("repeat", "go back", "start over", "stop", "slower", "faster"):
+        assert command in helped, command
+    first = triage.load_questionnaire().questions[triage.start().question_id]
+    assert helped.endswith(first.short)  # the question itself is still said last
+
+
+def test_the_result_stays_open_for_more_repeat_and_go_back() -> None:
+    import triage
+
+    core = triage.start()
+    while core.outcome is None:  # the core's own result for the answers answers_until() gives
+        core = triage.step(core.state, "five" if core.expects == "number" else "no")
+    turn, out, *_ = run(answers_until() + ["more", "repeat", "go back"])
+    lines = spoken(out)
+    result = lines.index(core.speech)
+    assert not turn.ended or turn.kind == "stopped"  # only the script running out (stop) ends it
+    assert all(reason in lines[result + 1] for reason in core.outcome["reasons"])  # more: every reason
+    assert lines[result + 2] == lines[result]  # repeat: the result again
+    last = triage.load_questionnaire().questions[core.outcome["asked"][-1]]
+    assert lines[result + 3] == f"Going back. {last.prompt}"  # go back: the last question again
+
+
+@pytest.mark.parametrize("tag,number,place", [("en-GB", "nine nine nine", "A&E"), ("en-AU", "triple zero", "emergency department")])
+def test_the_locale_s_emergency_number_is_spoken_digit_by_digit(tag: str, number: str, place: str) -> None:
+    source = ScriptedSource(["yes", "yes"])
+    speaker = RecordingSpeaker()
+    out = io.StringIO()
+    VoiceSession(FakeListener(source), speaker, source, out, SessionConfig(), locale=tag).run()
+    said = [text for text, _ in speaker.said]
+    assert f"call {number} now" in said[0]
+    emergency = next(text for text in said if text.startswith("This could be an emergency"))
+    assert f"Call {number} or go to" in emergency and place in emergency
+    assert not any(ch.isdigit() for text in said for ch in text)

@@ -201,6 +201,9 @@ const scenarios = {
       includes(speech(reply), `Call ${spoken}`);
       assert.ok(!speech(reply).includes(written), `digits spoken in ${locale}`);
       includes(reply.response.card.content, written);
+      reply = await local.utter("stop"); // the advice once more, in the same locale
+      assert.ok(ended(reply), `stop ends the session in ${locale}`);
+      includes(speech(reply), `call ${spoken}`);
     }
   },
 
