@@ -17,6 +17,7 @@ from ask_sdk_core.dispatch_components import (
     AbstractExceptionHandler,
     AbstractRequestHandler,
     AbstractRequestInterceptor,
+    AbstractResponseInterceptor,
 )
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
@@ -488,6 +489,28 @@ class RequestLogInterceptor(AbstractRequestInterceptor):
             (locale if locale in LOCALES else "other") if locale is not None else None)
 
 
+
+# Requests whose reply Alexa does not continue a session from: it ignores the body of a reply to
+# SessionEnded and System.ExceptionEncountered, and a CanFulfillIntentRequest only asks a question.
+NO_SESSION_REPLY_TYPES = ("SessionEndedRequest", "System.ExceptionEncountered",
+                          "CanFulfillIntentRequest")
+
+
+class NoAttributesWhenNoneAreNeeded(AbstractResponseInterceptor):
+    """Session attributes hold the person's answers; a reply sends them back only when the session
+    goes on (Alexa returns them with the next request). A reply to a request in
+    NO_SESSION_REPLY_TYPES, or one that ends the session (stop, cancel, goodbye), carries none.
+    (The SDK adds ``sessionAttributes`` to every reply in a session; None leaves them out.)"""
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        if handler_input.request_envelope.session is None:
+            return
+        request_type = getattr(handler_input.request_envelope.request, "object_type", None)
+        if (request_type in NO_SESSION_REPLY_TYPES
+                or (response is not None and response.should_end_session is True)):
+            handler_input.attributes_manager.session_attributes = None
+
+
 REQUEST_HANDLERS: tuple[AbstractRequestHandler, ...] = (
     CanFulfillIntentHandler(),
     LaunchRequestHandler(),
@@ -513,3 +536,4 @@ REQUEST_HANDLERS: tuple[AbstractRequestHandler, ...] = (
 )
 EXCEPTION_HANDLERS: tuple[AbstractExceptionHandler, ...] = (CatchAllExceptionHandler(),)
 REQUEST_INTERCEPTORS: tuple[AbstractRequestInterceptor, ...] = (RequestLogInterceptor(),)
+RESPONSE_INTERCEPTORS: tuple[AbstractResponseInterceptor, ...] = (NoAttributesWhenNoneAreNeeded(),)
