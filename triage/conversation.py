@@ -13,7 +13,6 @@ from .knowledge import UNKNOWN, derive, evaluate
 from .locales import DEFAULT_LOCALE, Locale, get_locale
 from .model import MAX_QUESTIONS, TIERS, Question, load_answer_words, load_questionnaire
 from .outcome import build_outcome, current_tier, outcome_details, outcome_speech, questions_end, result_offer
-from .parsing import interpret, parse_yes_no, read_number, read_yes_no
 
 STATE_VERSION = 1
 
@@ -289,6 +288,7 @@ def _confirm_turn(state: dict[str, Any], question: Question, value: Any) -> Turn
 def _pending_turn(state: dict[str, Any], question: Question, utterance: Any) -> Turn | None:
     """The reply to "I heard 4. Is that right?": yes takes it, no asks the question again, a new answer
     replaces it (None: let step() handle it), anything else asks for yes or no again."""
+    from .parsing import interpret, read_yes_no
     spoken = load_answer_words()["spoken_expectations"]
     value = state["pending"]["value"]
     plain = {key: item for key, item in state.items() if key != "pending"}
@@ -311,6 +311,7 @@ def _pending_turn(state: dict[str, Any], question: Question, utterance: Any) -> 
 
 def _whole_yes_no(utterance: Any) -> bool:
     """A plain yes or no with nothing else ("no, five" is a new answer, not a refusal)."""
+    from .parsing import parse_yes_no, read_number
     return parse_yes_no(utterance) is not None and read_number(utterance).value is None
 
 
@@ -327,6 +328,10 @@ def step(state: Any, utterance: Any, locale: str | None = DEFAULT_LOCALE) -> Tur
 
 
 def _step(state: Any, utterance: Any) -> Turn:
+    # Parsing is imported with the first reply, not at import: start() parses nothing, and
+    # triage.parsing is a fifth of a Lambda cold start (import plus the LaunchRequest's start()).
+    from .parsing import interpret
+
     checked = read_state(state)
     if checked is None:
         return _advance([], kind="restarted", prefix=_phrase("restarted"))

@@ -8,8 +8,7 @@ Questions that were skipped are not "I don't know": they were skipped because th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from .knowledge import Knowledge, concepts_in, evaluate
 from .locales import DEFAULT_LOCALE, get_locale
@@ -20,8 +19,7 @@ from .vocabulary import number_to_words
 LOCALE_PLACEHOLDERS = frozenset(get_locale(DEFAULT_LOCALE).placeholders())
 
 
-@dataclass(frozen=True)
-class Firing:
+class Firing(NamedTuple):
     rule: Rule
     tier: str
     unsure: bool
