@@ -17,6 +17,7 @@ from ask_sdk_core.dispatch_components import (
     AbstractExceptionHandler,
     AbstractRequestHandler,
     AbstractRequestInterceptor,
+    AbstractResponseInterceptor,
 )
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
@@ -319,6 +320,12 @@ class DontKnowHandler(_IntentHandler):
     utterance = "I don't know"
 
 
+# The intents that answer a question: what they are is the person's answer, so the request log
+# names none of them (skill/request_log.py).
+ANSWER_INTENTS = frozenset(handler.intent_name for handler in (
+    YesHandler, NoHandler, HedgedYesHandler, HedgedNoHandler, AnswerNumberHandler, DontKnowHandler))
+
+
 class HelpHandler(_IntentHandler):
     intent_name = "AMAZON.HelpIntent"
     utterance = "help"
@@ -476,7 +483,8 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
 
 class RequestLogInterceptor(AbstractRequestInterceptor):
     """Notes each request's type, intent name and locale for its log line (skill/request_log.py);
-    never a slot value or attribute. An intent name outside the model is logged as ``other``: a
+    never a slot value or attribute. An intent that answers a question (ANSWER_INTENTS) is logged
+    as ``answer``, never by its name: the name is the answer (yes, no, don't know). An intent name outside the model is logged as ``other``: a
     forged request could otherwise write any word into the log; so is a locale the skill is not
     published in."""
 
@@ -484,10 +492,34 @@ class RequestLogInterceptor(AbstractRequestInterceptor):
         request = handler_input.request_envelope.request
         name = getattr(getattr(request, "intent", None), "name", None)
         locale = getattr(request, "locale", None)
+        request_type = getattr(request, "object_type", None)
         request_log.note_request(
-            getattr(request, "object_type", None),
+            request_type,
             (name if name in MODEL_INTENTS else "other") if name is not None else None,
-            (locale if locale in LOCALES else "other") if locale is not None else None)
+            (locale if locale in LOCALES else "other") if locale is not None else None,
+            answer=request_type == "IntentRequest" and name in ANSWER_INTENTS)
+
+
+
+# Requests whose reply Alexa does not continue a session from: it ignores the body of a reply to
+# SessionEnded and System.ExceptionEncountered, and a CanFulfillIntentRequest only asks a question.
+NO_SESSION_REPLY_TYPES = ("SessionEndedRequest", "System.ExceptionEncountered",
+                          "CanFulfillIntentRequest")
+
+
+class NoAttributesWhenNoneAreNeeded(AbstractResponseInterceptor):
+    """Session attributes hold the person's answers; a reply sends them back only when the session
+    goes on (Alexa returns them with the next request). A reply to a request in
+    NO_SESSION_REPLY_TYPES, or one that ends the session (stop, cancel, goodbye), carries none.
+    (The SDK adds ``sessionAttributes`` to every reply in a session; None leaves them out.)"""
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        if handler_input.request_envelope.session is None:
+            return
+        request_type = getattr(handler_input.request_envelope.request, "object_type", None)
+        if (request_type in NO_SESSION_REPLY_TYPES
+                or (response is not None and response.should_end_session is True)):
+            handler_input.attributes_manager.session_attributes = None  # type: ignore[assignment]  # the SDK omits None
 
 
 REQUEST_HANDLERS: tuple[AbstractRequestHandler, ...] = (
@@ -515,3 +547,4 @@ REQUEST_HANDLERS: tuple[AbstractRequestHandler, ...] = (
 )
 EXCEPTION_HANDLERS: tuple[AbstractExceptionHandler, ...] = (CatchAllExceptionHandler(),)
 REQUEST_INTERCEPTORS: tuple[AbstractRequestInterceptor, ...] = (RequestLogInterceptor(),)
+RESPONSE_INTERCEPTORS: tuple[AbstractResponseInterceptor, ...] = (NoAttributesWhenNoneAreNeeded(),)

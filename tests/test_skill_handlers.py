@@ -513,3 +513,45 @@ def test_system_exception_encountered_gets_an_empty_response() -> None:
                              "error": {"type": "INVALID_RESPONSE", "message": "bad"},
                              "cause": {"requestId": "amzn1.echo-api.request.earlier"}}))
     assert "outputSpeech" not in reply["response"]
+
+
+# Every reply after which Alexa does not continue the session: none may carry the session
+# attributes (they hold the person's answers) back; a reply that goes on must carry them.
+NO_ATTRIBUTES_ROWS = {
+    "session ended by the user": ({"type": "SessionEndedRequest", "reason": "USER_INITIATED"}, True),
+    "session ended by an error": ({"type": "SessionEndedRequest", "reason": "ERROR",
+                                   "error": {"type": "INVALID_RESPONSE", "message": "x"}}, True),
+    "exception encountered": ({"type": "System.ExceptionEncountered",
+                               "error": {"type": "INVALID_RESPONSE", "message": "bad"},
+                               "cause": {"requestId": "amzn1.echo-api.request.earlier"}}, True),
+    "can fulfill": ({"type": "CanFulfillIntentRequest",
+                     "intent": {"name": "StartAssessmentIntent"}}, False),
+    "stop": (intent("AMAZON.StopIntent"), False),
+    "cancel": (intent("AMAZON.CancelIntent"), False),
+    "navigate home": (intent("AMAZON.NavigateHomeIntent"), False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NO_ATTRIBUTES_ROWS))
+def test_replies_that_end_the_session_carry_no_answers_back(name: str) -> None:
+    chat = Conversation()
+    chat.send(launch())
+    chat.send(intent("AMAZON.NoIntent"))  # one answer in the attributes
+    assert chat.state["answers"]
+    request, empty = NO_ATTRIBUTES_ROWS[name]
+    reply = invoke(envelope(request, chat.attributes))
+    assert "sessionAttributes" not in reply
+    if empty:
+        assert reply["response"] == {}  # Alexa ignores it; README: "an empty response"
+    else:
+        assert reply["response"].get("shouldEndSession") in (True, None)
+
+
+@pytest.mark.parametrize("request_body", [intent("AMAZON.NoIntent"), intent("AMAZON.HelpIntent"),
+                                          intent("AMAZON.RepeatIntent"), launch()])
+def test_replies_that_go_on_carry_the_state_back(request_body: dict[str, Any]) -> None:
+    chat = Conversation()
+    chat.send(launch())
+    reply = chat.send(request_body)
+    assert reply["response"]["shouldEndSession"] is False
+    assert STATE_KEY in reply["sessionAttributes"]

@@ -465,7 +465,8 @@ class Turn:
         self.chat = chat
         self.text = speech_text(self.reply) if "outputSpeech" in self.reply["response"] else ""
         self.ended = self.reply["response"].get("shouldEndSession") is True
-        self.after = self.chat.state
+        # None when the reply carries no attributes back (it ends the session).
+        self.after = (self.reply.get("sessionAttributes") or {}).get(STATE_KEY)
 
 
 def _open(turn: Turn) -> None:
