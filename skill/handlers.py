@@ -41,14 +41,16 @@ from interaction_model.generate import (
     MORE_INTENT,
     NUMBER_INTENT,
     NUMBER_SLOT,
+    RATE_INTENTS,
     START_INTENT,
     UNIT_SLOT,
     build_model,
     unit_words,
 )
 from skill import request_log
-from skill.speech import ssml
+from skill.speech import DEFAULT_RATE, RATES, ssml
 from triage import Turn, outcome_summary, read_state, start, step
+from triage.vocabulary import with_rate_hint
 from triage.locales import DEFAULT_LOCALE, UnknownLocale, get_locale
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,11 @@ logger = logging.getLogger(__name__)
 STATE_KEY = "triage"
 LAST_SPEECH_KEY = "last_speech"
 LAST_REPROMPT_KEY = "last_reprompt"
+RATE_KEY = "speaking_rate"  # one of skill.speech.RATES; absent means the default
+SLOWER_OK = "Okay, more slowly."
+FASTER_OK = "Okay, faster."
+SLOWEST = "This is the slowest I can speak."
+FASTEST = "This is the fastest I can speak."
 CARD_TITLE = "Spine Check result"
 CARD_NOTE = "The result, with all the reasons and tips, is also in your Alexa app."
 APOLOGY = "Sorry, something went wrong on my side. Please say your answer again, or say start over."
@@ -103,6 +110,21 @@ def _attributes(handler_input: HandlerInput) -> dict[str, Any]:
 def _state(handler_input: HandlerInput) -> Any:
     # Passed to the core unchecked on purpose: step() validates it and restarts on bad state.
     return _attributes(handler_input).get(STATE_KEY)
+
+
+def speaking_rate(handler_input: HandlerInput) -> str:
+    """The speaking rate kept in the session: one of RATES, else (missing, or a forged value that
+    would otherwise be written into the SSML) the default."""
+    rate = _attributes(handler_input).get(RATE_KEY)
+    return rate if isinstance(rate, str) and rate in RATES else DEFAULT_RATE
+
+
+def _set_speaking_rate(handler_input: HandlerInput, rate: str) -> None:
+    attributes = _attributes(handler_input)
+    if rate == DEFAULT_RATE:
+        attributes.pop(RATE_KEY, None)
+    else:
+        attributes[RATE_KEY] = rate
 
 
 def _intent_name(handler_input: HandlerInput) -> str | None:
@@ -191,13 +213,19 @@ def respond(handler_input: HandlerInput, turn: Turn) -> Response:
     attributes[STATE_KEY] = turn.state
     attributes[LAST_SPEECH_KEY] = turn.speech
     attributes[LAST_REPROMPT_KEY] = turn.reprompt
+    rate = speaking_rate(handler_input)
+    _set_speaking_rate(handler_input, rate)  # a forged rate is not sent back
+    speech = _with_card_note(turn)
+    if turn.kind == "help":
+        # Help in a voice front end lists every command, slower and faster included (issue 7).
+        speech = with_rate_hint(speech)
     # The spoken form: the emergency number in words, digit by digit ("nine one one").
-    builder = handler_input.response_builder.speak(ssml(_with_card_note(turn)))
+    builder = handler_input.response_builder.speak(ssml(speech, rate))
     if turn.ended:
         builder.set_should_end_session(True)
     else:
         # Every question has a reprompt in the core; the question itself is the safe fallback.
-        builder.ask(ssml(turn.reprompt or turn.speech))
+        builder.ask(ssml(turn.reprompt or turn.speech, rate))
     if turn.outcome is not None:
         # The card holds everything: what to do, patterns, every reason, the advice, the disclaimer.
         builder.set_card(SimpleCard(title=CARD_TITLE, content=outcome_summary(turn.outcome)))
@@ -386,6 +414,42 @@ class RepeatHandler(_IntentHandler):
     utterance = "repeat"
 
 
+class RateHandler(AbstractRequestHandler):
+    """"slower" / "faster": one step of the speaking rate (kept in the session, said with SSML
+    prosody from now on), then the current question alone again at the new rate, as "repeat" gives
+    it (after the result: the result's first part). Never an answer: the state is unchanged."""
+
+    rate_command = ""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return _intent_name(handler_input) == RATE_INTENTS[self.rate_command]
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        current = RATES.index(speaking_rate(handler_input))
+        wanted = current + (1 if self.rate_command == "faster" else -1)
+        new = RATES[min(max(wanted, 0), len(RATES) - 1)]
+        _set_speaking_rate(handler_input, new)
+        state = _state(handler_input)
+        turn = step(state, "repeat", request_locale(handler_input))
+        if read_state(state) is None:
+            # New session or unreadable state: the core's own first words (welcome, or "lost our place").
+            return respond(handler_input, turn)
+        if wanted != RATES.index(new):
+            okay = FASTEST if self.rate_command == "faster" else SLOWEST
+        else:
+            okay = FASTER_OK if self.rate_command == "faster" else SLOWER_OK
+        return respond(handler_input, dataclasses.replace(
+            turn, text=f"{okay} {turn.text}", speech=f"{okay} {turn.speech}"))
+
+
+class SlowerHandler(RateHandler):
+    rate_command = "slower"
+
+
+class FasterHandler(RateHandler):
+    rate_command = "faster"
+
+
 class UnknownIntentHandler(AbstractRequestHandler):
     """An intent this model does not have (an old model, a tampered request): treated as not
     understood, so the person hears the question again rather than an error."""
@@ -477,7 +541,11 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
         logger.error("error in a skill handler: %s\n%s", type(exception).__name__,
                      "".join(traceback.format_tb(exception.__traceback__)))
         request_log.note_outcome("error")
-        return (handler_input.response_builder.speak(ssml(APOLOGY)).ask(ssml(APOLOGY))
+        try:
+            rate = speaking_rate(handler_input)
+        except Exception:  # noqa: BLE001 - the apology must be said whatever broke
+            rate = DEFAULT_RATE
+        return (handler_input.response_builder.speak(ssml(APOLOGY, rate)).ask(ssml(APOLOGY, rate))
                 .response)
 
 
@@ -541,6 +609,8 @@ REQUEST_HANDLERS: tuple[AbstractRequestHandler, ...] = (
     CancelHandler(),
     NavigateHomeHandler(),
     FallbackHandler(),
+    SlowerHandler(),
+    FasterHandler(),
     SessionEndedHandler(),
     SystemExceptionHandler(),
     UnknownIntentHandler(),  # last: it claims every intent the others did not

@@ -441,6 +441,11 @@ def load_answer_words(path: Path = ANSWER_WORDS_FILE) -> dict:
     commands = _need(path, "top level", data, "commands", dict)
     for name in ("repeat", "help", "back", "start_over", "stop", "more"):
         _phrase_list(path, f"commands '{name}'", _need(path, "commands", commands, name, list))
+    # Voice-only commands (they change the speaking rate, not the assessment): both voice front ends.
+    rate = _need(path, "top level", data, "rate_commands", dict)
+    for name in ("slower", "faster"):
+        _phrase_list(path, f"rate_commands '{name}'", _need(path, "rate_commands", rate, name, list))
+    _need(path, "top level", data, "rate_hint", str)
     for key in ("number_words", "tens_words", "units", "spoken_expectations", "number_suffixes", "quantity_words",
                 "question_words"):
         _need(path, "top level", data, key, dict)
