@@ -286,6 +286,9 @@ def _data_rows():
         rows += [("dont_know", phrase, RED, ("dont_know",)), ("dont_know", phrase, PAIN, ("dont_know",))]
     for name, phrases in WORDS["commands"].items():
         rows += [(f"commands {name}", phrase, RED, ("command", name)) for phrase in phrases]
+    # The voice front ends' own commands: never an answer or a core command (they handle them first).
+    for name, phrases in WORDS["rate_commands"].items():
+        rows += [(f"rate_commands {name}", phrase, qid, ("reask",)) for phrase in phrases for qid in (RED, PAIN)]
     for phrase in WORDS["fillers_before"]:
         rows += [("fillers_before", f"{phrase} no", RED, ("answer", False)),
                  ("fillers_before", f"{phrase} 7", PAIN, ("answer", 7))]

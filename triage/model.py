@@ -445,7 +445,6 @@ def load_answer_words(path: Path = ANSWER_WORDS_FILE) -> dict:
     rate = _need(path, "top level", data, "rate_commands", dict)
     for name in ("slower", "faster"):
         _phrase_list(path, f"rate_commands '{name}'", _need(path, "rate_commands", rate, name, list))
-    _need(path, "top level", data, "rate_hint", str)
     for key in ("number_words", "tens_words", "units", "spoken_expectations", "number_suffixes", "quantity_words",
                 "question_words"):
         _need(path, "top level", data, key, dict)

@@ -72,7 +72,7 @@ def with_rate_hint(help_text: str, commands_hint: str | None = None) -> str:
     the core's list of commands (so the question itself is still said last), or at the end.
     ``commands_hint``: the core's list of commands (default: the questionnaire's)."""
     hint = load_questionnaire().commands_hint if commands_hint is None else commands_hint
-    rate_hint = load_answer_words()["rate_hint"]
+    rate_hint = load_answer_words()["spoken_expectations"]["rate_hint"]
     if hint and hint in help_text:
         return help_text.replace(hint, f"{hint} {rate_hint}", 1)
     return f"{help_text} {rate_hint}"
