@@ -214,6 +214,24 @@ const scenarios = {
     includes(speech(reply), "Please say yes, no, or I don't know.");
   },
 
+  async slowerAndFaster(alexa) {
+    await alexa.launch();
+    const before = await alexa.utter("no");
+    let reply = await alexa.utter("speak slower");
+    assertQuestion(reply);
+    const slow = reply.response.outputSpeech.ssml;
+    const open = '<speak><prosody rate="slow">';
+    assert.ok(slow.startsWith(open) && slow.endsWith("</prosody></speak>"), `not slow: ${slow}`);
+    // The current question only, as "repeat" says it, at the new rate.
+    const said = unescapeXml(slow.slice(open.length, -"</prosody></speak>".length));
+    assert.strictEqual(said, `Okay, more slowly. ${speech(before)}`);
+    reply = await alexa.utter("no"); // the rate is kept for the next question
+    assert.ok(reply.response.outputSpeech.ssml.startsWith(open), "rate not kept");
+    reply = await alexa.utter("speed up"); // back to the normal rate: plain SSML
+    includes(speech(reply), "Okay, faster.");
+    includes(speech(await alexa.utter("help")), "Say slower or faster");
+  },
+
   async repeat(alexa) {
     await alexa.launch();
     const before = await alexa.utter("nope");
