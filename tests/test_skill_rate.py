@@ -36,7 +36,7 @@ def _rate_of(reply: dict[str, Any], reprompt: bool = False) -> str | None:
 def test_each_step_changes_the_rate_of_every_later_reply(said: list[str], rates: list[str | None]) -> None:
     chat = Conversation()
     chat.send(launch())
-    for word, rate in zip(said, rates):
+    for word, rate in zip(said, rates, strict=True):
         chat.send(intent("SlowerIntent" if word == "slower" else "FasterIntent"))
         assert _rate_of(chat.reply) == rate and _rate_of(chat.reply, reprompt=True) == rate
         assert chat.attributes is not None and chat.attributes.get(RATE_KEY) == rate
