@@ -134,7 +134,7 @@ def _cold_core_turn_us(skill: CustomSkill, bodies: list[str], iterations: int) -
     before each turn (the steady-state figure above keeps them)."""
     from triage import conversation, parsing
     caches = [conversation._next_question_id, conversation._outcome_for, parsing._normalize,
-              parsing._is_dont_know, parsing._parse_yes_no, parsing._parse_command]
+              parsing._is_dont_know, parsing._read_yes_no, parsing._read_number, parsing._parse_command]
     total = 0.0
     for _ in range(iterations):
         for body in bodies:

@@ -26,6 +26,7 @@ from triage.vocabulary import (
     hedged_yes_phrases,
     no_phrases,
     number_carriers,
+    rate_phrases,
     yes_phrases,
 )
 from triage.vocabulary import unit_words as core_unit_words
@@ -46,6 +47,9 @@ MORE_INTENT = "MoreIntent"  # "more" after the result: every reason, pattern and
 # back, or counts it as "I don't know" on a red-flag question.
 HEDGED_YES_INTENT = "HedgedYesIntent"
 HEDGED_NO_INTENT = "HedgedNoIntent"
+# "slower" and "faster": the voice front ends' own commands (the speaking rate), words from the core's
+# answer-word data ("rate_commands"), as the offline voice uses them.
+RATE_INTENTS = {"slower": "SlowerIntent", "faster": "FasterIntent"}
 NUMBER_SLOT = "number"
 UNIT_SLOT = "unit"
 UNIT_TYPE = "DurationUnit"
@@ -177,6 +181,8 @@ def build_model() -> dict[str, Any]:
         words = stop_words if command == "stop" else commands[command]
         intents.append(_intent(intent_name, _clean(words)))
     intents.append(_intent("AMAZON.CancelIntent", _clean(cancel_words)))
+    rates = rate_phrases()
+    intents.extend(_intent(intent_name, _clean(rates[rate])) for rate, intent_name in RATE_INTENTS.items())
     intents.extend(_intent(name, []) for name in SAMPLELESS_INTENTS)
     types = [{"name": UNIT_TYPE, "values": unit_slot_values()}]
     return {

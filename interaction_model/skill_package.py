@@ -17,7 +17,8 @@ template.yaml (SAM), or a web service; ``--endpoint`` takes the Lambda ARN or th
 
 Every locale in the manifest needs its model and every model its manifest locale; a mismatch is an
 error. What certification will refuse (placeholder URLs, missing icons) is listed as warnings, and
-``--strict`` makes them errors.
+``--strict`` makes them errors. Every check runs before anything is written: an error (including
+``--strict`` refusing a gap) leaves the output directory as it was.
 """
 
 from __future__ import annotations
@@ -48,6 +49,14 @@ ASK_RESOURCES = {
 
 class PackageError(Exception):
     """The skill package cannot be generated; the message says why."""
+
+
+class CertificationGaps(PackageError):
+    """``strict`` generation refused: certification would refuse these (nothing was written)."""
+
+    def __init__(self, gaps: list[str]) -> None:
+        super().__init__("; ".join(gaps))
+        self.gaps = gaps
 
 
 @dataclass
@@ -92,8 +101,37 @@ def _manifest(manifest_path: Path) -> dict[str, Any]:
 
 def generate(out: Path, *, endpoint: str | None = None, privacy_url: str | None = None,
              terms_url: str | None = None, small_icon: Path | None = None, large_icon: Path | None = None,
-             manifest_path: Path = MANIFEST_PATH, model_dir: Path = MODEL_DIR) -> SkillPackage:
-    """Write the ASK CLI project into ``out`` (its ``skill-package`` is replaced)."""
+             manifest_path: Path = MANIFEST_PATH, model_dir: Path = MODEL_DIR,
+             strict: bool = False) -> SkillPackage:
+    """Write the ASK CLI project into ``out`` (its ``skill-package`` is replaced).
+
+    Every check runs before anything is written: a bad option (PackageError) or, with ``strict``,
+    anything certification would refuse (CertificationGaps) leaves ``out`` as it was."""
+    files, skill, locales = _package_files(
+        endpoint=endpoint, privacy_url=privacy_url, terms_url=terms_url, small_icon=small_icon,
+        large_icon=large_icon, manifest_path=manifest_path, model_dir=model_dir)
+    gaps = certification_gaps(skill)
+    if strict and gaps:
+        raise CertificationGaps(gaps)
+    package = out / "skill-package"
+    if package.exists():
+        shutil.rmtree(package)
+    for relative, data in files.items():
+        (out / relative).parent.mkdir(parents=True, exist_ok=True)
+        (out / relative).write_bytes(data)
+    return SkillPackage(out, locales, gaps)
+
+
+def _json_bytes(value: Any) -> bytes:
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _package_files(*, endpoint: str | None, privacy_url: str | None, terms_url: str | None,
+                   small_icon: Path | None, large_icon: Path | None, manifest_path: Path,
+                   model_dir: Path) -> tuple[dict[str, bytes], dict[str, Any], list[str]]:
+    """Every file of the project (path relative to ``out`` -> bytes), the manifest, the locales.
+
+    Reads and checks everything; writes nothing."""
     skill = copy.deepcopy(_manifest(manifest_path))
     manifest = skill["manifest"]
     published = manifest["publishingInformation"]["locales"]
@@ -116,10 +154,7 @@ def generate(out: Path, *, endpoint: str | None = None, privacy_url: str | None 
         if terms_url is not None:
             urls["termsOfUseUrl"] = terms_url
 
-    package = out / "skill-package"
-    if package.exists():
-        shutil.rmtree(package)
-    (package / "interactionModels" / "custom").mkdir(parents=True)
+    files: dict[str, bytes] = {}
     icons = {"smallIconUri": small_icon, "largeIconUri": large_icon}
     for key, icon in icons.items():
         if icon is None:
@@ -129,20 +164,20 @@ def generate(out: Path, *, endpoint: str | None = None, privacy_url: str | None 
             width, height = ICON_SIZES[key]
             raise PackageError(f"{icon}: {key} must be a {width} x {height} PNG, not "
                                f"{' x '.join(map(str, png_size(data)))}")
-        (package / "assets" / "images").mkdir(parents=True, exist_ok=True)
         for locale in published:
             # The names and file:// form the ASK CLI itself uses when it exports a skill package.
-            (package / "assets" / "images" / f"{locale}_{key}.png").write_bytes(data)
+            files[f"skill-package/assets/images/{locale}_{key}.png"] = data
             published[locale][key] = f"file://assets/images/{locale}_{key}.png"
 
     for locale, path in models.items():
-        model = json.loads(path.read_text(encoding="utf-8"))
-        (package / "interactionModels" / "custom" / f"{locale}.json").write_text(
-            json.dumps(model, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (package / "skill.json").write_text(json.dumps(skill, indent=2, ensure_ascii=False) + "\n",
-                                        encoding="utf-8")
-    (out / "ask-resources.json").write_text(json.dumps(ASK_RESOURCES, indent=2) + "\n", encoding="utf-8")
-    return SkillPackage(out, sorted(models), certification_gaps(skill))
+        try:
+            model = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise PackageError(f"{path}: not a readable interaction model ({exc})") from None
+        files[f"skill-package/interactionModels/custom/{locale}.json"] = _json_bytes(model)
+    files["skill-package/skill.json"] = _json_bytes(skill)
+    files["ask-resources.json"] = _json_bytes(ASK_RESOURCES)
+    return files, skill, sorted(models)
 
 
 def certification_gaps(skill: dict[str, Any]) -> list[str]:
@@ -182,15 +217,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         package = generate(args.out, endpoint=args.endpoint, privacy_url=args.privacy_url,
-                           terms_url=args.terms_url, small_icon=args.small_icon, large_icon=args.large_icon)
+                           terms_url=args.terms_url, small_icon=args.small_icon, large_icon=args.large_icon,
+                           strict=args.strict)
+    except CertificationGaps as gaps:
+        for gap in gaps.gaps:
+            print(f"error: {gap}", file=sys.stderr)
+        print(f"error: --strict: nothing written to {args.out}", file=sys.stderr)
+        return 1
     except (PackageError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {package.root / 'skill-package'} with interaction models for "
           f"{', '.join(package.locales)}; deploy with: cd {package.root} && ask deploy")
     for gap in package.warnings:
-        print(f"{'error' if args.strict else 'warning'}: {gap}", file=sys.stderr)
-    return 1 if args.strict and package.warnings else 0
+        print(f"warning: {gap}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

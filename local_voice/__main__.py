@@ -40,6 +40,7 @@ from local_voice.listeners import (
 )
 from local_voice.session import REASK, VoiceSession, decide, question_phrases, rate_command, recognize_utterance
 from local_voice.speakers import DEFAULT_RATE, make_speaker
+from triage.cli_exit import run_main
 
 log = logging.getLogger("local_voice")
 
@@ -222,5 +223,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     return 0
 
 
+def cli() -> int:
+    """The `spine-check` command: main(), ending quietly on a closed pipe or Ctrl-C."""
+    return run_main(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol, TextIO
 from local_voice.audio import NO_SPEECH_NOTICE, Utterance
 from local_voice.listeners import AudioSource, EndOfInput, Heard, Listener, normalize_phrase
 from local_voice.speakers import Speaker, clamp_rate
+from triage.vocabulary import rate_command, rate_phrases, with_rate_hint
 
 if TYPE_CHECKING:
     from triage import Turn
@@ -31,15 +32,11 @@ class Core(Protocol):
     def step(self, state: Any, utterance: Any, locale: str | None = ...) -> "Turn": ...
 
 # Voice-only commands handled here, not by the core: they change the channel, not the assessment.
-RATE_PHRASES: dict[str, tuple[str, ...]] = {
-    "slower": ("slower", "speak slower", "slow down", "more slowly"),
-    "faster": ("faster", "speak faster", "speed up", "more quickly"),
-}
+# The words are the core's answer-word data (triage/data/answer_words.json), shared with the Alexa skill.
+RATE_PHRASES: dict[str, tuple[str, ...]] = rate_phrases()
 CONTINUE_PHRASES: tuple[str, ...] = ("continue", "i'm ready", "ready", "carry on", "go on")
 
 NOT_UNDERSTOOD = "Sorry, I didn't catch that."
-# Help in this front end lists every command, its own included (issue 7, requirement 2).
-RATE_HINT = "Say slower or faster to change how fast I speak."
 PAUSED = "I'll wait. Say continue when you are ready."
 AGAIN = "I'll say that again."
 
@@ -198,14 +195,6 @@ def recognize_utterance(listener: Listener, utterance: Utterance, phrases: tuple
     return listener.recognize(utterance.samples, phrases)
 
 
-def rate_command(text: str | None) -> str | None:
-    """'slower' or 'faster' when the text is one of the rate phrases."""
-    for name, group in RATE_PHRASES.items():
-        if text in group:
-            return name
-    return None
-
-
 def _negated(label: str) -> str:
     """'a fever or chills' -> 'no fever or chills': the read-back of a no, in the person's terms."""
     for article in ("a ", "an "):
@@ -273,11 +262,8 @@ class VoiceSession:
             self.say(f"{AGAIN} {turn.text}", f"{AGAIN} {turn.speech or turn.text}")
 
     def _with_rate_hint(self, text: str) -> str:
-        # After the core's list of commands, so that the question itself is still said last.
-        hint = self._commands_hint()
-        if hint and hint in text:
-            return text.replace(hint, f"{hint} {RATE_HINT}", 1)
-        return f"{text} {RATE_HINT}"
+        # Help in this front end lists every command, its own included (issue 7, requirement 2).
+        return with_rate_hint(text, self._commands_hint())
 
     # -- input --------------------------------------------------------------------------------
     def hear(self, phrases: tuple[str, ...]) -> Heard | None:

@@ -22,11 +22,18 @@ def build_skill() -> CustomSkill:
     # Imported here so that `python -m skill serve --help` and its refusals stay instant.
     from ask_sdk_core.skill_builder import SkillBuilder
 
-    from skill.handlers import EXCEPTION_HANDLERS, REQUEST_HANDLERS, REQUEST_INTERCEPTORS
+    from skill.handlers import (
+        EXCEPTION_HANDLERS,
+        REQUEST_HANDLERS,
+        REQUEST_INTERCEPTORS,
+        RESPONSE_INTERCEPTORS,
+    )
 
     builder = SkillBuilder()
     for interceptor in REQUEST_INTERCEPTORS:
         builder.add_global_request_interceptor(interceptor)
+    for response_interceptor in RESPONSE_INTERCEPTORS:
+        builder.add_global_response_interceptor(response_interceptor)
     for handler in REQUEST_HANDLERS:
         builder.add_request_handler(handler)
     for exception_handler in EXCEPTION_HANDLERS:

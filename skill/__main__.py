@@ -29,7 +29,10 @@ CONNECTION_LIMIT = 1000
 IDLE_TIMEOUT_SECONDS = 15
 CLEANUP_INTERVAL_SECONDS = 5
 # Alexa's headers are a few hundred bytes. Bodies over the endpoint's own 64 KiB limit are refused
-# by the app with a JSON 413; waitress refuses only what is far beyond that, before buffering it.
+# by the app with a JSON 413; waitress refuses what is far beyond that (a Content-Length over it at
+# once, a chunked body as soon as it passes it) without buffering it all, also with a JSON 413
+# (skill/waitress_errors.py). The two limits differ on purpose: the app's is the real one, waitress's
+# only bounds the memory a request can take before the app sees it.
 MAX_HEADER_BYTES = 16 * 1024
 MAX_BUFFERED_BODY_BYTES = 1024 * 1024
 
@@ -117,6 +120,7 @@ def serve(args: argparse.Namespace) -> int:
     from waitress.server import create_server
 
     from skill.verification import RequestVerifier, TrustStoreError
+    from skill.waitress_errors import use_json_errors
     from skill.web import create_app
 
     verifier = None
@@ -128,8 +132,34 @@ def serve(args: argparse.Namespace) -> int:
         except TrustStoreError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    skill = load_factory(args.skill_factory)()
-    app = create_app(skill, skill_id=args.skill_id, verify=verify, verifier=verifier)
+    try:
+        factory = load_factory(args.skill_factory)
+    except (ImportError, AttributeError, ValueError) as exc:
+        print(f"error: cannot load --skill-factory {args.skill_factory}: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(factory(), skill_id=args.skill_id, verify=verify, verifier=verifier)
+    address = _bind_address(args.host, args.port)
+    try:
+        server = create_server(
+            app,
+            listen=address,
+            threads=args.threads,
+            connection_limit=CONNECTION_LIMIT,
+            channel_timeout=IDLE_TIMEOUT_SECONDS,
+            cleanup_interval=CLEANUP_INTERVAL_SECONDS,
+            max_request_header_size=MAX_HEADER_BYTES,
+            max_request_body_size=MAX_BUFFERED_BODY_BYTES,
+            asyncore_use_poll=True,
+            ident="spine-check",
+        )
+    except (OSError, ValueError) as exc:
+        # Binding failed: port in use (EADDRINUSE), an address not on this machine
+        # (EADDRNOTAVAIL), a port below 1024 without privilege (EACCES), or a host waitress cannot
+        # parse or resolve (ValueError, socket.gaierror). A set-up error: one line, exit 2.
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        print(f"error: cannot listen on {address}: {reason}", file=sys.stderr)
+        return 2
+    use_json_errors(server)  # waitress's own refusals (413, 431, 400) in JSON like the app's
     if not verify:
         banner = "!" * 72
         print(
@@ -139,19 +169,6 @@ def serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-    address = _bind_address(args.host, args.port)
-    server = create_server(
-        app,
-        listen=address,
-        threads=args.threads,
-        connection_limit=CONNECTION_LIMIT,
-        channel_timeout=IDLE_TIMEOUT_SECONDS,
-        cleanup_interval=CLEANUP_INTERVAL_SECONDS,
-        max_request_header_size=MAX_HEADER_BYTES,
-        max_request_body_size=MAX_BUFFERED_BODY_BYTES,
-        asyncore_use_poll=True,
-        ident="spine-check",
-    )
     print(f"serving POST /alexa and GET /healthz on http://{address}", file=sys.stderr, flush=True)
     try:
         server.run()

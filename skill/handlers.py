@@ -17,6 +17,7 @@ from ask_sdk_core.dispatch_components import (
     AbstractExceptionHandler,
     AbstractRequestHandler,
     AbstractRequestInterceptor,
+    AbstractResponseInterceptor,
 )
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
@@ -29,7 +30,6 @@ from ask_sdk_model.canfulfill import (
     CanFulfillSlotValues,
     CanUnderstandSlotValues,
 )
-from ask_sdk_model.slu.entityresolution import StatusCode
 from ask_sdk_model.ui import SimpleCard
 from ask_sdk_runtime.exceptions import DispatchException
 
@@ -41,14 +41,16 @@ from interaction_model.generate import (
     MORE_INTENT,
     NUMBER_INTENT,
     NUMBER_SLOT,
+    RATE_INTENTS,
     START_INTENT,
     UNIT_SLOT,
     build_model,
     unit_words,
 )
 from skill import request_log
-from skill.speech import ssml
+from skill.speech import DEFAULT_RATE, RATES, ssml
 from triage import Turn, outcome_summary, read_state, start, step
+from triage.vocabulary import with_rate_hint
 from triage.locales import DEFAULT_LOCALE, UnknownLocale, get_locale
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,11 @@ logger = logging.getLogger(__name__)
 STATE_KEY = "triage"
 LAST_SPEECH_KEY = "last_speech"
 LAST_REPROMPT_KEY = "last_reprompt"
+RATE_KEY = "speaking_rate"  # one of skill.speech.RATES; absent means the default
+SLOWER_OK = "Okay, more slowly."
+FASTER_OK = "Okay, faster."
+SLOWEST = "This is the slowest I can speak."
+FASTEST = "This is the fastest I can speak."
 CARD_TITLE = "Spine Check result"
 CARD_NOTE = "The result, with all the reasons and tips, is also in your Alexa app."
 APOLOGY = "Sorry, something went wrong on my side. Please say your answer again, or say start over."
@@ -103,6 +110,21 @@ def _attributes(handler_input: HandlerInput) -> dict[str, Any]:
 def _state(handler_input: HandlerInput) -> Any:
     # Passed to the core unchecked on purpose: step() validates it and restarts on bad state.
     return _attributes(handler_input).get(STATE_KEY)
+
+
+def speaking_rate(handler_input: HandlerInput) -> str:
+    """The speaking rate kept in the session: one of RATES, else (missing, or a forged value that
+    would otherwise be written into the SSML) the default."""
+    rate = _attributes(handler_input).get(RATE_KEY)
+    return rate if isinstance(rate, str) and rate in RATES else DEFAULT_RATE
+
+
+def _set_speaking_rate(handler_input: HandlerInput, rate: str) -> None:
+    attributes = _attributes(handler_input)
+    if rate == DEFAULT_RATE:
+        attributes.pop(RATE_KEY, None)
+    else:
+        attributes[RATE_KEY] = rate
 
 
 def _intent_name(handler_input: HandlerInput) -> str | None:
@@ -168,6 +190,9 @@ def resolved_slot_value(handler_input: HandlerInput, slot_name: str, allowed: fr
     if not heard and not authorities:
         return ""
     if authorities:
+        # The SDK loaded this when it read the resolutions; a LaunchRequest (a cold start) never needs it.
+        from ask_sdk_model.slu.entityresolution import StatusCode
+
         for authority in authorities:
             code = getattr(getattr(authority, "status", None), "code", None)
             values = getattr(authority, "values", None) or []
@@ -188,13 +213,19 @@ def respond(handler_input: HandlerInput, turn: Turn) -> Response:
     attributes[STATE_KEY] = turn.state
     attributes[LAST_SPEECH_KEY] = turn.speech
     attributes[LAST_REPROMPT_KEY] = turn.reprompt
+    rate = speaking_rate(handler_input)
+    _set_speaking_rate(handler_input, rate)  # a forged rate is not sent back
+    speech = _with_card_note(turn)
+    if turn.kind == "help":
+        # Help in a voice front end lists every command, slower and faster included (issue 7).
+        speech = with_rate_hint(speech)
     # The spoken form: the emergency number in words, digit by digit ("nine one one").
-    builder = handler_input.response_builder.speak(ssml(_with_card_note(turn)))
+    builder = handler_input.response_builder.speak(ssml(speech, rate))
     if turn.ended:
         builder.set_should_end_session(True)
     else:
         # Every question has a reprompt in the core; the question itself is the safe fallback.
-        builder.ask(ssml(turn.reprompt or turn.speech))
+        builder.ask(ssml(turn.reprompt or turn.speech, rate))
     if turn.outcome is not None:
         # The card holds everything: what to do, patterns, every reason, the advice, the disclaimer.
         builder.set_card(SimpleCard(title=CARD_TITLE, content=outcome_summary(turn.outcome)))
@@ -317,6 +348,12 @@ class DontKnowHandler(_IntentHandler):
     utterance = "I don't know"
 
 
+# The intents that answer a question: what they are is the person's answer, so the request log
+# names none of them (skill/request_log.py).
+ANSWER_INTENTS = frozenset(handler.intent_name for handler in (
+    YesHandler, NoHandler, HedgedYesHandler, HedgedNoHandler, AnswerNumberHandler, DontKnowHandler))
+
+
 class HelpHandler(_IntentHandler):
     intent_name = "AMAZON.HelpIntent"
     utterance = "help"
@@ -375,6 +412,42 @@ class RepeatHandler(_IntentHandler):
 
     intent_name = "AMAZON.RepeatIntent"
     utterance = "repeat"
+
+
+class RateHandler(AbstractRequestHandler):
+    """"slower" / "faster": one step of the speaking rate (kept in the session, said with SSML
+    prosody from now on), then the current question alone again at the new rate, as "repeat" gives
+    it (after the result: the result's first part). Never an answer: the state is unchanged."""
+
+    rate_command = ""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return _intent_name(handler_input) == RATE_INTENTS[self.rate_command]
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        current = RATES.index(speaking_rate(handler_input))
+        wanted = current + (1 if self.rate_command == "faster" else -1)
+        new = RATES[min(max(wanted, 0), len(RATES) - 1)]
+        _set_speaking_rate(handler_input, new)
+        state = _state(handler_input)
+        turn = step(state, "repeat", request_locale(handler_input))
+        if read_state(state) is None:
+            # New session or unreadable state: the core's own first words (welcome, or "lost our place").
+            return respond(handler_input, turn)
+        if wanted != RATES.index(new):
+            okay = FASTEST if self.rate_command == "faster" else SLOWEST
+        else:
+            okay = FASTER_OK if self.rate_command == "faster" else SLOWER_OK
+        return respond(handler_input, dataclasses.replace(
+            turn, text=f"{okay} {turn.text}", speech=f"{okay} {turn.speech}"))
+
+
+class SlowerHandler(RateHandler):
+    rate_command = "slower"
+
+
+class FasterHandler(RateHandler):
+    rate_command = "faster"
 
 
 class UnknownIntentHandler(AbstractRequestHandler):
@@ -468,13 +541,18 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
         logger.error("error in a skill handler: %s\n%s", type(exception).__name__,
                      "".join(traceback.format_tb(exception.__traceback__)))
         request_log.note_outcome("error")
-        return (handler_input.response_builder.speak(ssml(APOLOGY)).ask(ssml(APOLOGY))
+        try:
+            rate = speaking_rate(handler_input)
+        except Exception:  # noqa: BLE001 - the apology must be said whatever broke
+            rate = DEFAULT_RATE
+        return (handler_input.response_builder.speak(ssml(APOLOGY, rate)).ask(ssml(APOLOGY, rate))
                 .response)
 
 
 class RequestLogInterceptor(AbstractRequestInterceptor):
     """Notes each request's type, intent name and locale for its log line (skill/request_log.py);
-    never a slot value or attribute. An intent name outside the model is logged as ``other``: a
+    never a slot value or attribute. An intent that answers a question (ANSWER_INTENTS) is logged
+    as ``answer``, never by its name: the name is the answer (yes, no, don't know). An intent name outside the model is logged as ``other``: a
     forged request could otherwise write any word into the log; so is a locale the skill is not
     published in."""
 
@@ -482,10 +560,34 @@ class RequestLogInterceptor(AbstractRequestInterceptor):
         request = handler_input.request_envelope.request
         name = getattr(getattr(request, "intent", None), "name", None)
         locale = getattr(request, "locale", None)
+        request_type = getattr(request, "object_type", None)
         request_log.note_request(
-            getattr(request, "object_type", None),
+            request_type,
             (name if name in MODEL_INTENTS else "other") if name is not None else None,
-            (locale if locale in LOCALES else "other") if locale is not None else None)
+            (locale if locale in LOCALES else "other") if locale is not None else None,
+            answer=request_type == "IntentRequest" and name in ANSWER_INTENTS)
+
+
+
+# Requests whose reply Alexa does not continue a session from: it ignores the body of a reply to
+# SessionEnded and System.ExceptionEncountered, and a CanFulfillIntentRequest only asks a question.
+NO_SESSION_REPLY_TYPES = ("SessionEndedRequest", "System.ExceptionEncountered",
+                          "CanFulfillIntentRequest")
+
+
+class NoAttributesWhenNoneAreNeeded(AbstractResponseInterceptor):
+    """Session attributes hold the person's answers; a reply sends them back only when the session
+    goes on (Alexa returns them with the next request). A reply to a request in
+    NO_SESSION_REPLY_TYPES, or one that ends the session (stop, cancel, goodbye), carries none.
+    (The SDK adds ``sessionAttributes`` to every reply in a session; None leaves them out.)"""
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        if handler_input.request_envelope.session is None:
+            return
+        request_type = getattr(handler_input.request_envelope.request, "object_type", None)
+        if (request_type in NO_SESSION_REPLY_TYPES
+                or (response is not None and response.should_end_session is True)):
+            handler_input.attributes_manager.session_attributes = None  # type: ignore[assignment]  # the SDK omits None
 
 
 REQUEST_HANDLERS: tuple[AbstractRequestHandler, ...] = (
@@ -507,9 +609,12 @@ REQUEST_HANDLERS: tuple[AbstractRequestHandler, ...] = (
     CancelHandler(),
     NavigateHomeHandler(),
     FallbackHandler(),
+    SlowerHandler(),
+    FasterHandler(),
     SessionEndedHandler(),
     SystemExceptionHandler(),
     UnknownIntentHandler(),  # last: it claims every intent the others did not
 )
 EXCEPTION_HANDLERS: tuple[AbstractExceptionHandler, ...] = (CatchAllExceptionHandler(),)
 REQUEST_INTERCEPTORS: tuple[AbstractRequestInterceptor, ...] = (RequestLogInterceptor(),)
+RESPONSE_INTERCEPTORS: tuple[AbstractResponseInterceptor, ...] = (NoAttributesWhenNoneAreNeeded(),)

@@ -5,15 +5,26 @@ Each request handled by the web endpoint or the Lambda entry produces exactly on
 
 - ``source``: ``web`` or ``lambda``
 - ``request_type``: ``LaunchRequest``, ``IntentRequest``, ... (``-`` if the body never parsed)
-- ``intent``: the intent name for an IntentRequest or CanFulfillIntentRequest, else ``-``
+- ``intent``: the intent name for an IntentRequest or CanFulfillIntentRequest, else ``-``; every
+  intent that answers a question (yes, no, hedged yes or no, don't know, a number) is logged as
+  ``answer``, so the line never says which answer was given
+- ``outcome``: see below; for an IntentRequest it is always ``replied`` (or ``error``)
 - ``locale``: the request's locale (``en-GB``), ``-`` if none
-- ``outcome``: the kind of reply: the core turn's kind (``question``, ``reask``, ``outcome``,
-  ``stopped``, ...), ``can_fulfill_yes``/``can_fulfill_no``, ``silent`` (SessionEnded and the
-  like), ``error`` (a handler failed), or ``rejected`` (refused before the skill ran)
+- ``outcome``: the kind of reply: ``replied`` (any IntentRequest answered), the core turn's kind for
+  a LaunchRequest (``question``), ``can_fulfill_yes``/``can_fulfill_no``, ``silent`` (SessionEnded
+  and the like), ``error`` (a handler failed), or ``rejected`` (refused before the skill ran)
 - ``verification``: ``passed``, ``refused: <reason>``, ``off`` (local testing), ``app_id``
   (Lambda: only the application ID is checked) or ``-`` (the request never got that far)
 - ``status``: the HTTP status (web) or 200/500 (Lambda)
 - ``latency_ms``: wall time from the request's arrival to its reply, in milliseconds
+
+Why no IntentRequest logs the kind of its reply: that kind depends on the answers. "outcome" right
+after the first answer means yes to the emergency question; "confirm" means a hedged answer; "reask"
+a number out of range; and a command's reply shows whether the result has been given ("more" says
+the details after the result, help before it), which after few answers means a red flag. Operations
+need the request count, errors, status and latency per request kind, and every line keeps those.
+An ``ended`` flag is left out too: it would tell a stop from the last answer's emergency.
+(Lines carry no session or user ID; on a busy endpoint lines of many sessions interleave.)
 
 Never logged: slot values, session attributes, the answers, the outcome's tier, user or device IDs,
 or any other request content. Names that come from the request (type, intent, locale) are logged
@@ -35,7 +46,6 @@ import sys
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterator, TextIO
 
@@ -43,6 +53,9 @@ LOG_FORMAT_ENV = "SPINE_CHECK_LOG_FORMAT"
 LOG_FORMATS = ("plain", "json")
 REQUEST_LOGGER = "spine_check.request"
 NONE = "-"
+# What every answer intent is logged as, and every IntentRequest's outcome (module docstring).
+ANSWER = "answer"
+REPLIED = "replied"
 
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _FIELDS = ("source", "request_type", "intent", "locale", "outcome", "verification", "status",
@@ -58,17 +71,23 @@ def safe_name(value: Any) -> str:
     return value if _NAME.fullmatch(value) else "other"
 
 
-@dataclass
 class RequestRecord:
-    """What is known about the request being handled; filled in as the request goes through."""
+    """What is known about the request being handled; filled in as the request goes through.
 
-    source: str
-    verification: str = NONE
-    request_type: str = NONE
-    intent: str = NONE
-    locale: str = NONE
-    outcome: str = NONE
-    started: float = field(default_factory=time.perf_counter)
+    A plain class: a dataclass's generated methods would cost every Lambda cold start a millisecond."""
+
+    __slots__ = ("source", "verification", "request_type", "intent", "locale", "outcome", "in_dialogue",
+                 "started")
+
+    def __init__(self, source: str, verification: str = NONE) -> None:
+        self.source = source
+        self.verification = verification
+        self.request_type = NONE
+        self.intent = NONE
+        self.locale = NONE
+        self.outcome = NONE
+        self.in_dialogue = False
+        self.started = time.perf_counter()
 
     def fields(self, status: int) -> dict[str, Any]:
         latency_ms = round((time.perf_counter() - self.started) * 1000, 1)
@@ -91,20 +110,26 @@ def current() -> RequestRecord | None:
     return _current.get()
 
 
-def note_request(request_type: Any, intent: Any = None, locale: Any = None) -> None:
-    """Record the request's type, intent name and locale (sanitized: see :func:`safe_name`)."""
+def note_request(request_type: Any, intent: Any = None, locale: Any = None, *,
+                 answer: bool = False) -> None:
+    """Record the request's type, intent name and locale (sanitized: see :func:`safe_name`).
+
+    ``answer``: the intent answers a question; it is logged as ``answer``, whichever answer it
+    was. An IntentRequest's outcome is logged as ``replied`` (see the module docstring)."""
     record = _current.get()
     if record is not None:
         record.request_type = safe_name(request_type)
-        record.intent = safe_name(intent)
+        record.intent = ANSWER if answer else safe_name(intent)
         record.locale = safe_name(locale)
+        record.in_dialogue = request_type == "IntentRequest"
 
 
 def note_outcome(kind: str) -> None:
-    """Record the kind of reply (a fixed word chosen by our code, never request content)."""
+    """Record the kind of reply (a fixed word chosen by our code, never request content); for an
+    IntentRequest only ``error`` is kept, any other kind is logged as ``replied``."""
     record = _current.get()
     if record is not None:
-        record.outcome = kind
+        record.outcome = REPLIED if record.in_dialogue and kind != "error" else kind
 
 
 def note_verification(result: str) -> None:
@@ -179,7 +204,7 @@ def _plain_fields(fields: dict[str, Any]) -> str:
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, and for request lines their fields.
 
-    A request line carries its fields at the top level (``"intent": "AMAZON.YesIntent"``), so a log
+    A request line carries its fields at the top level (``"intent": "AMAZON.HelpIntent"``), so a log
     service can filter on them; an exception's traceback goes in ``"exception"``."""
 
     def format(self, record: logging.LogRecord) -> str:

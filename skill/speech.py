@@ -6,8 +6,6 @@ Alexa refuse the response.
 
 from __future__ import annotations
 
-import re
-
 
 def escape(text: str) -> str:
     """``&``, ``<`` and ``>`` as XML entities (as ``xml.sax.saxutils.escape``, whose import pulls
@@ -21,20 +19,36 @@ MAX_SSML_CHARS = 8000
 _OPEN, _CLOSE = "<speak>", "</speak>"
 # Characters XML 1.0 forbids (C0 controls but tab and newlines, lone surrogates, U+FFFE/U+FFFF):
 # one of them would make the whole SSML document invalid, so they are dropped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# A str.translate table that drops them: building it costs a fraction of compiling the same character
+# class as a regular expression (a third of a millisecond at every cold start).
+_NOT_XML = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0xD800, 0xE000), 0xFFFE, 0xFFFF])
 
 
-def ssml(text: str) -> str:
-    """``<speak>`` + escaped text + ``</speak>``, at most MAX_SSML_CHARS long in all.
+# Alexa's preset speaking rates for ``<prosody rate="...">`` (the Alexa SSML reference; Amazon Polly,
+# which voices Alexa, documents the same five presets), slowest first. "medium" is the voice's normal
+# rate and is sent without a prosody tag.
+RATES = ("x-slow", "slow", "medium", "fast", "x-fast")
+DEFAULT_RATE = "medium"
+
+
+def ssml(text: str, rate: str = DEFAULT_RATE) -> str:
+    """``<speak>`` + escaped text + ``</speak>``, at most MAX_SSML_CHARS long in all; with a ``rate``
+    other than the default (one of RATES) the text is wrapped in ``<prosody rate="...">``, whose tags
+    count towards the limit. An unknown rate raises ValueError (it would be written into the SSML).
 
     A text too long is cut at the last whole character (never inside an escape) that fits.
     """
-    escaped = escape(_NOT_XML.sub("", text))
-    budget = MAX_SSML_CHARS - len(_OPEN) - len(_CLOSE)
+    if rate not in RATES:
+        raise ValueError(f"unknown speaking rate {rate!r}")
+    opening, closing = _OPEN, _CLOSE
+    if rate != DEFAULT_RATE:
+        opening, closing = f'{_OPEN}<prosody rate="{rate}">', f"</prosody>{_CLOSE}"
+    escaped = escape(text.translate(_NOT_XML))
+    budget = MAX_SSML_CHARS - len(opening) - len(closing)
     if len(escaped) > budget:
         escaped = escaped[:budget]
         # An entity cut in half would be invalid XML; drop the partial one.
         amp = escaped.rfind("&", max(0, budget - 5))
         if amp >= 0 and ";" not in escaped[amp:]:
             escaped = escaped[:amp]
-    return f"{_OPEN}{escaped}{_CLOSE}"
+    return f"{opening}{escaped}{closing}"

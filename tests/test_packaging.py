@@ -126,7 +126,7 @@ def test_wheel_has_metadata_data_files_and_console_scripts(tmp_path):
     assert metadata["Requires-Python"] == ">=3.11"
     assert metadata["License-Expression"] == "MIT"
     assert {"voice", "skill", "lambda", "dev"} <= set(metadata.get_all("Provides-Extra"))
-    assert "spine-check = local_voice.__main__:main" in entry_points
+    assert "spine-check = local_voice.__main__:cli" in entry_points  # main() that ends quietly on a closed pipe or Ctrl-C
     assert "spine-check-skill = skill.__main__:main" in entry_points
     for data_file in ("triage/data/questionnaire.json", "triage/data/rules.json",
                       "triage/data/answer_words.json", "interaction_model/en-US.json"):

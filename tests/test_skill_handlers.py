@@ -22,6 +22,7 @@ from skill import build_skill
 from skill.envelope import request_envelope
 from skill.handlers import APOLOGY, CARD_NOTE, CARD_TITLE, LAST_SPEECH_KEY, STATE_KEY
 from triage import outcome_summary, read_state, start, step
+from triage.vocabulary import with_rate_hint
 
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 # Mid-range answers that lead to a non-urgent outcome, by number question.
@@ -195,7 +196,7 @@ def test_after_the_result_the_session_stays_open(name: str, kind: str) -> None:
     assert expected.kind == kind
     # The result said again names the Alexa app again, just before the offer.
     assert chat.text == (expected.speech.replace(expected.reprompt, f"{CARD_NOTE} {expected.reprompt}")
-                         if kind == "repeat" else expected.speech)
+                         if kind == "repeat" else with_rate_hint(expected.speech) if kind == "help" else expected.speech)
     assert_question_turn(reply) and chat.state == at_result
     if name == "MoreIntent":
         assert expected.outcome is not None
@@ -267,7 +268,9 @@ def test_help_explains_the_current_question_and_keeps_the_state() -> None:
     before = chat.state
     reply = chat.send(intent("AMAZON.HelpIntent"))
     assert_question_turn(reply)
-    assert chat.text == step(before, "help").speech
+    # The core's help, with this front end's own commands (slower, faster) after its list of commands.
+    assert chat.text == with_rate_hint(step(before, "help").speech)
+    assert "slower or faster" in chat.text
     assert "yes, no, or I don't know" in chat.text
     assert chat.state == before
 
@@ -513,3 +516,45 @@ def test_system_exception_encountered_gets_an_empty_response() -> None:
                              "error": {"type": "INVALID_RESPONSE", "message": "bad"},
                              "cause": {"requestId": "amzn1.echo-api.request.earlier"}}))
     assert "outputSpeech" not in reply["response"]
+
+
+# Every reply after which Alexa does not continue the session: none may carry the session
+# attributes (they hold the person's answers) back; a reply that goes on must carry them.
+NO_ATTRIBUTES_ROWS = {
+    "session ended by the user": ({"type": "SessionEndedRequest", "reason": "USER_INITIATED"}, True),
+    "session ended by an error": ({"type": "SessionEndedRequest", "reason": "ERROR",
+                                   "error": {"type": "INVALID_RESPONSE", "message": "x"}}, True),
+    "exception encountered": ({"type": "System.ExceptionEncountered",
+                               "error": {"type": "INVALID_RESPONSE", "message": "bad"},
+                               "cause": {"requestId": "amzn1.echo-api.request.earlier"}}, True),
+    "can fulfill": ({"type": "CanFulfillIntentRequest",
+                     "intent": {"name": "StartAssessmentIntent"}}, False),
+    "stop": (intent("AMAZON.StopIntent"), False),
+    "cancel": (intent("AMAZON.CancelIntent"), False),
+    "navigate home": (intent("AMAZON.NavigateHomeIntent"), False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NO_ATTRIBUTES_ROWS))
+def test_replies_that_end_the_session_carry_no_answers_back(name: str) -> None:
+    chat = Conversation()
+    chat.send(launch())
+    chat.send(intent("AMAZON.NoIntent"))  # one answer in the attributes
+    assert chat.state["answers"]
+    request, empty = NO_ATTRIBUTES_ROWS[name]
+    reply = invoke(envelope(request, chat.attributes))
+    assert "sessionAttributes" not in reply
+    if empty:
+        assert reply["response"] == {}  # Alexa ignores it; README: "an empty response"
+    else:
+        assert reply["response"].get("shouldEndSession") in (True, None)
+
+
+@pytest.mark.parametrize("request_body", [intent("AMAZON.NoIntent"), intent("AMAZON.HelpIntent"),
+                                          intent("AMAZON.RepeatIntent"), launch()])
+def test_replies_that_go_on_carry_the_state_back(request_body: dict[str, Any]) -> None:
+    chat = Conversation()
+    chat.send(launch())
+    reply = chat.send(request_body)
+    assert reply["response"]["shouldEndSession"] is False
+    assert STATE_KEY in reply["sessionAttributes"]

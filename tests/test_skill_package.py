@@ -116,3 +116,35 @@ def test_locale_mismatch_between_manifest_and_models_is_an_error(tmp_path, chang
         shutil.copy(MODEL_DIR / "en-US.json", models / "fr-FR.json")
     with pytest.raises(PackageError, match=message):
         generate(tmp_path / "out", model_dir=models)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+# Every way the command refuses: each must leave the output directory exactly as it was (an earlier
+# package stays whole, a new directory is not created) and must not print "wrote ... ask deploy".
+@pytest.mark.parametrize("options, status", [
+    (["--strict"], 1),                                                     # every placeholder
+    (["--strict", "--endpoint", ARN, "--privacy-url", "https://example.org/p"], 1),  # icons missing
+    (["--strict", "--endpoint", ARN, "--privacy-url", "https://example.org/p",
+      "--small-icon", "{small}"], 1),                                      # one icon missing
+    (["--endpoint", "http://plain.example.org/alexa"], 2),                  # bad endpoint
+    (["--endpoint", ARN, "--small-icon", "{large}"], 2),                    # icon of the wrong size
+    (["--strict", "--endpoint", ARN, "--large-icon", "{small}"], 2),        # both kinds at once
+])
+def test_a_refused_package_writes_nothing(tmp_path, options, status):
+    small, large = png(tmp_path / "small.png", 108, 108), png(tmp_path / "large.png", 512, 512)
+    options = [option.format(small=small, large=large) for option in options]
+    earlier = tmp_path / "earlier"
+    generate(earlier, endpoint=ARN)
+    (earlier / "skill-package" / "note.txt").write_text("kept")
+    before = _tree(earlier)
+    for out in (earlier, tmp_path / "new"):
+        result = subprocess.run([sys.executable, "-m", "interaction_model.skill_package", "--out", str(out),
+                                 *options], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert result.returncode == status, result.stderr
+        assert "ask deploy" not in result.stdout and "wrote" not in result.stdout
+        assert "error: " in result.stderr
+    assert _tree(earlier) == before
+    assert not (tmp_path / "new").exists()

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import pytest
 from conftest import StartServer
-from test_skill_handlers import SKILL_ID, envelope, intent, launch
+from test_skill_handlers import CALM_NUMBERS, SKILL_ID, Conversation, envelope, intent, launch, number
 from test_skill_requests import number_with_unit, reached, unit_slot
 
 from skill import build_skill, request_log
@@ -96,8 +96,8 @@ def test_plain_format_one_line_per_request_without_slot_values(log_stream: Any) 
     rows = [match.groups() for match in parsed if match]
     assert [row[1] for row in rows] == ["LaunchRequest", "IntentRequest", "IntentRequest",
                                        "IntentRequest", "SessionEndedRequest"]
-    assert rows[1][2] == "AMAZON.NoIntent" and rows[2][2] == "AnswerNumberIntent"
-    assert [row[4] for row in rows] == ["question", "reask", "reask", "reask", "silent"]
+    assert [row[2] for row in rows] == ["-", "answer", "answer", "answer", "-"]
+    assert [row[4] for row in rows] == ["question", "replied", "replied", "replied", "silent"]
     assert {row[5] for row in rows} == {"off"}
     assert {row[0] for row in rows} == {"web"} and {row[6] for row in rows} == {"200"}
     assert_no_secrets(stream.getvalue())
@@ -115,7 +115,7 @@ def test_json_format_one_object_per_line_without_slot_values(log_stream: Any) ->
         assert entry["level"] == "INFO" and entry["message"] == "request"
         assert isinstance(entry["latency_ms"], float) and entry["latency_ms"] >= 0
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", entry["time"])
-    assert requests[2]["outcome"] == "reask" and requests[2]["intent"] == "AnswerNumberIntent"
+    assert requests[2]["outcome"] == "replied" and requests[2]["intent"] == "answer"
     assert requests[0]["locale"] == "en-US"
     assert_no_secrets(stream.getvalue())
 
@@ -177,7 +177,7 @@ def test_lambda_entry_logs_one_line_per_event(log_stream: Any, monkeypatch: pyte
     assert reply["response"]["outputSpeech"]
     entries = [json.loads(line) for line in stream.getvalue().splitlines()]
     (entry,) = [e for e in entries if e["logger"] == "spine_check.request"]
-    assert entry["source"] == "lambda" and entry["outcome"] == "reask" and entry["status"] == 200
+    assert entry["source"] == "lambda" and entry["outcome"] == "replied" and entry["status"] == 200
     assert_no_secrets(stream.getvalue())
 
 
@@ -257,3 +257,76 @@ def test_serve_refuses_an_unknown_log_format() -> None:
                             env={**os.environ, LOG_FORMAT_ENV: "xml"})
     assert result.returncode == 2
     assert "plain, json" in result.stderr
+
+
+# --- answers cannot be read from the log ---------------------------------------------------------
+
+YES, NO = intent("AMAZON.YesIntent"), intent("AMAZON.NoIntent")
+MAYBE_YES, MAYBE_NO = intent("HedgedYesIntent"), intent("HedgedNoIntent")
+DONT_KNOW = intent("DontKnowIntent")
+AFTER = [intent("MoreIntent"), intent("AMAZON.RepeatIntent"), intent("AMAZON.HelpIntent"),
+         intent("AMAZON.StopIntent")]
+
+
+def calm(count: int) -> list[dict[str, Any]]:
+    """The answers of a calm path, in question order: 'no' to yes/no, a mid-range number."""
+    chat = Conversation()
+    chat.send(launch())
+    sent: list[dict[str, Any]] = []
+    while len(sent) < count and not chat.finished:
+        question_id, expects = chat.current_question()
+        sent.append(number(CALM_NUMBERS.get(question_id or "", "2")) if expects == "number" else NO)
+        chat.answer_calmly()
+    return sent
+
+
+def dialogue_log(client: Any, stream: io.StringIO, answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Launch, the answers, then more/repeat/help/stop and the session's end, each request carrying
+    back the attributes of the reply before; the request lines logged, without time or latency."""
+    stream.seek(0)
+    stream.truncate()
+    attributes: Any = None
+    for request in [launch(), *answers, *AFTER, {"type": "SessionEndedRequest", "reason": "USER_INITIATED"}]:
+        reply = post(client, envelope(request, attributes, new=attributes is None)).get_json()
+        attributes = reply.get("sessionAttributes", attributes)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    return [{key: value for key, value in line.items() if key not in ("time", "latency_ms")}
+            for line in lines if line["logger"] == "spine_check.request"]
+
+
+def _with(answers: list[dict[str, Any]], turn: int, answer: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*answers[:turn], answer, *answers[turn + 1:]]
+
+
+# Each row: two paths that differ in one answer at one turn (and so may differ in everything the
+# skill says after it: an emergency at once, a read-back, the next question, a re-ask).
+ANSWER_PAIRS = {
+    "yes or no to the emergency question": (0, YES, NO),
+    "maybe yes or no to the emergency question": (0, MAYBE_YES, NO),
+    "don't know or no to the emergency question": (0, DONT_KNOW, NO),
+    "maybe no or yes to the second question": (1, MAYBE_NO, YES),
+    "yes or no to the second question": (1, YES, NO),
+    "yes or no at the fourth answer": (3, YES, NO),
+    "a number out of range or in range": (-1, number("900"), None),
+    "a number or don't know": (-1, DONT_KNOW, None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ANSWER_PAIRS))
+def test_the_log_lines_are_the_same_whatever_the_answers(log_stream: Any, name: str) -> None:
+    stream = log_stream("json")
+    client = create_app(build_skill(), skill_id=SKILL_ID, verify=False).test_client()
+    answers = calm(20)
+    turn, first, second = ANSWER_PAIRS[name]
+    if turn == -1:  # the first number question, against its calm number
+        turn = next(i for i, request in enumerate(answers) if request["intent"]["name"] == "AnswerNumberIntent")
+        second = answers[turn]
+    one = dialogue_log(client, stream, _with(answers, turn, first))
+    other = dialogue_log(client, stream, _with(answers, turn, second))
+    assert len(one) == len(answers) + len(AFTER) + 2
+    assert one == other
+    assert {line["intent"] for line in one[1:len(answers) + 1]} == {"answer"}
+    assert {line["outcome"] for line in one[1:-1]} == {"replied"}
+    for line in one:  # no answer intent's name anywhere in the line
+        assert not any(word in json.dumps(line) for word in
+                       ("YesIntent", "NoIntent", "Hedged", "DontKnow", "AnswerNumber", "confirm"))

@@ -31,9 +31,10 @@ from interaction_model.generate import (
 from skill import build_skill
 from skill.envelope import request_envelope
 from skill.envelope_compat import iso_timestamp, normalize_envelope
-from skill.handlers import ALREADY_STARTED, CARD_NOTE, STATE_KEY
+from skill.handlers import ALREADY_STARTED, CARD_NOTE, FASTER_OK, RATE_KEY, SLOWER_OK, STATE_KEY
 from skill.web import create_app
 from triage import load_questionnaire, read_state, start, step
+from triage.vocabulary import with_rate_hint
 
 WELCOME = "Welcome to Spine Check"
 FIRST_PROMPT = load_questionnaire().questions[load_questionnaire().order[0]].prompt
@@ -400,6 +401,8 @@ INTENTS: dict[str, dict[str, Any]] = {
     "navigate-home": intent("AMAZON.NavigateHomeIntent"),
     "fallback": intent("AMAZON.FallbackIntent"),
     "unknown-intent": intent("OrderPizzaIntent"),
+    "slower": intent("SlowerIntent"),
+    "faster": intent("FasterIntent"),
 }
 
 
@@ -465,7 +468,8 @@ class Turn:
         self.chat = chat
         self.text = speech_text(self.reply) if "outputSpeech" in self.reply["response"] else ""
         self.ended = self.reply["response"].get("shouldEndSession") is True
-        self.after = self.chat.state
+        # None when the reply carries no attributes back (it ends the session).
+        self.after = (self.reply.get("sessionAttributes") or {}).get(STATE_KEY)
 
 
 def _open(turn: Turn) -> None:
@@ -516,7 +520,8 @@ def re_asked(turn: Turn) -> None:
 
 def helped(turn: Turn) -> None:
     _open(turn)
-    assert turn.text == step(turn.before, "help").speech
+    assert turn.text == with_rate_hint(step(turn.before, "help").speech)
+    assert "slower" in turn.text and "faster" in turn.text
     assert turn.after == turn.before
 
 
@@ -573,8 +578,9 @@ def result_again(turn: Turn) -> None:
 
 def result_help(turn: Turn) -> None:
     _open(turn)
-    assert turn.after == turn.before and turn.text == step(turn.before, "help").speech
-    assert all(command in turn.text for command in ("repeat", "more", "go back", "start over", "stop"))
+    assert turn.after == turn.before and turn.text == with_rate_hint(step(turn.before, "help").speech)
+    assert all(command in turn.text for command in ("repeat", "more", "go back", "start over", "stop",
+                                                    "slower", "faster"))
 
 
 def result_details(turn: Turn) -> None:
@@ -585,7 +591,39 @@ def result_details(turn: Turn) -> None:
     assert turn.after == turn.before
 
 
+def _prosody(turn: Turn, rate: str) -> None:
+    """Speech and reprompt both said at ``rate``, which the session keeps for the next turn."""
+    for reprompt in (False, True):
+        speech = (turn.reply["response"]["reprompt"] if reprompt else turn.reply["response"])["outputSpeech"]
+        assert speech["ssml"].startswith(f'<speak><prosody rate="{rate}">'), speech["ssml"][:60]
+    assert turn.reply["sessionAttributes"][RATE_KEY] == rate
+
+
+def rated(rate: str, base: Callable[[Turn], None] | None = None) -> Callable[[Turn], None]:
+    """slower/faster: one rate step, then the current question only (the core's repeat) at that
+    rate, after "Okay, ..."; after the result, the result's first part. ``base``: a state where the
+    core's own first words come instead (new session: the welcome; unreadable state: lost place)."""
+    okay = SLOWER_OK if rate == "slow" else FASTER_OK
+
+    def check(turn: Turn) -> None:
+        _prosody(turn, rate)
+        if base is not None:
+            base(turn)
+            return
+        _open(turn)
+        assert turn.after == turn.before
+        again = step(turn.before, "repeat")
+        expected = again.speech
+        if again.outcome is not None and again.reprompt:
+            expected = expected.replace(again.reprompt, f"{CARD_NOTE} {again.reprompt}")
+        assert turn.text == f"{okay} {expected}"
+        assert WELCOME not in turn.text
+    return check
+
+
+RATE_ROWS = {"slower": rated("slow"), "faster": rated("fast")}
 COMMON_IN_A_QUESTION = {
+    **RATE_ROWS,
     "help": helped, "more": helped, "repeat": repeated, "previous": went_back, "start-over": restarted,
     "start-assessment": already_started, "stop": goodbye, "cancel": goodbye,
     "navigate-home": goodbye, "fallback": re_asked, "unknown-intent": re_asked,
@@ -595,11 +633,12 @@ AFTER_RESULT = {
     **{name: finished for name in INTENTS},
     "repeat": result_again, "help": result_help, "more": result_details, "previous": went_back,
     "start-over": restarted, "start-assessment": restarted,
-    "stop": goodbye, "cancel": goodbye, "navigate-home": goodbye,
+    "stop": goodbye, "cancel": goodbye, "navigate-home": goodbye, **RATE_ROWS,
 }
 EXPECTED: dict[str, dict[str, Callable[[Turn], None]]] = {
     "new-session": {**{name: welcome for name in INTENTS}, "start-assessment": short_welcome,
-                    "stop": goodbye, "cancel": goodbye, "navigate-home": goodbye},
+                    "stop": goodbye, "cancel": goodbye, "navigate-home": goodbye,
+                    "slower": rated("slow", welcome), "faster": rated("fast", welcome)},
     "first-question": {**COMMON_IN_A_QUESTION, "yes": emergency_result, "no": answered(False),
                        "dont-know": answered("unknown"), "number": re_asked,
                        "hedged-yes": answered("unknown"), "hedged-no": answered("unknown"),  # red flag
@@ -616,7 +655,8 @@ EXPECTED: dict[str, dict[str, Callable[[Turn], None]]] = {
     "after-emergency": {**AFTER_RESULT, "stop": goodbye_emergency, "cancel": goodbye_emergency,
                         "navigate-home": goodbye_emergency},
     "tampered-state": {**{name: lost_place for name in INTENTS},
-                       "stop": goodbye, "cancel": goodbye, "navigate-home": goodbye},
+                       "stop": goodbye, "cancel": goodbye, "navigate-home": goodbye,
+                       "slower": rated("slow", lost_place), "faster": rated("fast", lost_place)},
 }
 TABLE = [(state, name) for state in STATES for name in INTENTS]
 

@@ -11,6 +11,7 @@ import http.client
 import importlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -469,3 +470,81 @@ def test_wsgi_refuses_to_load_without_skill_id(monkeypatch: pytest.MonkeyPatch) 
     response = wsgi.app.test_client().post("/alexa", json=envelope())
     assert response.status_code == 400  # unsigned: verification is always on here
     sys.modules.pop("skill.wsgi", None)
+
+
+# --- set-up errors and the server's own refusals ---------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["port in use", "address not on this machine", "unparsable host",
+                                  "unknown skill factory"])
+def test_setup_errors_are_one_line_and_exit_2(case: str) -> None:
+    """Every way ``serve`` cannot start: one ``error:`` line, no traceback, exit 2."""
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        in_use = str(holder.getsockname()[1])
+        args = {
+            "port in use": ["--host", "127.0.0.1", "--port", in_use, "--no-verify"],
+            "address not on this machine": ["--host", "192.0.2.1", "--port", in_use],
+            "unparsable host": ["--host", "256.1.1.1", "--port", in_use],
+            "unknown skill factory": ["--host", "127.0.0.1", "--port", "0", "--no-verify",
+                                      "--skill-factory", "no_such_module:build"],
+        }[case]
+        result = run_cli("serve", *args, env={"SPINE_CHECK_SKILL_ID": SKILL_ID})
+    finally:
+        holder.close()
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _raw_exchange(url: str, request: bytes) -> tuple[int, str, Any]:
+    """Send ``request`` as is and read the reply: (status, content type, JSON body).
+
+    http.client reads the reply, skipping an interim "100 Continue" as clients do."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(request)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return response.status, response.getheader("Content-Type", ""), json.loads(response.read())
+
+
+FIVE_MB = 5 * 1024 * 1024
+SERVER_REFUSALS = {
+    "5 MB body announced, reply read first": (
+        b"POST /alexa HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % FIVE_MB, 413),
+    "headers over 16 KiB": (
+        b"POST /alexa HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n", 431),
+    "malformed header": (b"POST /alexa HTTP/1.1\r\nHost x\r\n\r\n", 400),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SERVER_REFUSALS))
+def test_refusals_before_the_app_are_json_too(start_skill_server: Any, case: str) -> None:
+    """waitress refuses these before Flask runs; the reply is still the JSON error (README)."""
+    server = start_skill_server(*MINIMAL)
+    request, expected = SERVER_REFUSALS[case]
+    status, content_type, body = _raw_exchange(server.url, request)
+    assert status == expected
+    assert content_type == "application/json" and isinstance(body.get("error"), str)
+    if expected == 413:
+        assert body == {"error": "request body too large"}  # the app's own wording
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_curl_posting_5_mb_gets_the_json_413(start_skill_server: Any, tmp_path: Any) -> None:
+    """The README's curl, with a 5 MB body: curl announces it (Expect: 100-continue); the reply is
+    the JSON 413, not waitress's plain text."""
+    server = start_skill_server(*MINIMAL)
+    (tmp_path / "big.json").write_bytes(b"x" * FIVE_MB)
+    result = subprocess.run(
+        ["curl", "-s", "-w", "\\n%{http_code} %{content_type}", "-X", "POST",
+         "-H", "Content-Type: application/json", "--data-binary", f"@{tmp_path / 'big.json'}",
+         f"{server.url}/alexa"], capture_output=True, text=True, timeout=60)
+    body, _, status_line = result.stdout.rpartition("\n")
+    assert status_line == "413 application/json", result.stdout
+    assert json.loads(body) == {"error": "request body too large"}

@@ -135,7 +135,7 @@ def test_text_mode_scripted_run_reaches_an_outcome():
     assert out.returncode == 0
     lines = out.stdout.splitlines()
     assert any("Sorry, I didn't understand" in line for line in lines)
-    assert any("not in the range" in line for line in lines)
+    assert any("which is not possible for this question" in line for line in lines)
     assert "self-care" in out.stdout and "not a diagnosis" in out.stdout
     assert "\x1b" not in out.stdout  # no colour or cursor codes
 

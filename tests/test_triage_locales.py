@@ -65,7 +65,7 @@ def test_no_text_names_a_country_s_number_or_services(path):
 
 
 def _answer_fields() -> set[str]:
-    return set(load_questionnaire().concept_types) | {"specialist_spoken", "pattern", "count"}
+    return set(load_questionnaire().concept_types) | {"specialist_spoken", "pattern", "count", "conditions"}
 
 
 def _utterance(value: Any) -> str:

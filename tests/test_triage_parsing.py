@@ -60,6 +60,21 @@ OWN_ROWS = [
     ("no it stops at my thigh", "pain_below_knee", ("answer", False)),
     ("yes since last week", "numbness_is_new", ("answer", True)),
     ("nah I'm good", RED, ("answer", False)),
+    # keyboard shorthand and slang (a fresh-user tester's list)
+    ("idk", RED, ("dont_know",)),
+    ("IDK", PLAIN, ("dont_know",)),
+    ("dk", RED, ("dont_know",)),
+    ("idk tbh", RED, ("dont_know",)),
+    ("not sure tbh", RED, ("dont_know",)),
+    ("dunno mate", PLAIN, ("dont_know",)),
+    ("i dunno", RED, ("dont_know",)),
+    ("nah mate", RED, ("answer", False)),
+    ("no tbh", PLAIN, ("answer", False)),
+    ("yeah nah", RED, ("answer", False)),
+    ("nah yeah", PLAIN, ("answer", True)),
+    ("ye", PLAIN, ("answer", True)),
+    ("idk", PAIN, ("dont_know",)),
+    ("7 tbh", PAIN, ("answer", 7)),
     ("no never had it", "cancer_history", ("answer", False)),
     ("yes, breast cancer in 2015", "cancer_history", ("answer", True)),
     ("Yes!!", RED, ("answer", True)),
@@ -271,6 +286,9 @@ def _data_rows():
         rows += [("dont_know", phrase, RED, ("dont_know",)), ("dont_know", phrase, PAIN, ("dont_know",))]
     for name, phrases in WORDS["commands"].items():
         rows += [(f"commands {name}", phrase, RED, ("command", name)) for phrase in phrases]
+    # The voice front ends' own commands: never an answer or a core command (they handle them first).
+    for name, phrases in WORDS["rate_commands"].items():
+        rows += [(f"rate_commands {name}", phrase, qid, ("reask",)) for phrase in phrases for qid in (RED, PAIN)]
     for phrase in WORDS["fillers_before"]:
         rows += [("fillers_before", f"{phrase} no", RED, ("answer", False)),
                  ("fillers_before", f"{phrase} 7", PAIN, ("answer", 7))]

@@ -53,18 +53,45 @@ def test_a_new_answer_to_the_read_back_replaces_it(reply, value):
     assert turn.state["answers"][-1] == ["duration_weeks", value]
 
 
-def test_repeat_and_nonsense_keep_the_read_back():
+def test_nonsense_keeps_the_read_back():
     pending = step(_at("duration_weeks").state, "2 or 3 weeks")
-    again = step(pending.state, "what?")
-    assert again.kind == "confirm" and again.state == pending.state
     garbled = step(pending.state, "banana")
     assert garbled.kind == "reask" and "Is that right?" in garbled.text and garbled.state == pending.state
 
 
-def test_go_back_from_a_read_back_goes_to_the_previous_question():
-    pending = step(_at("duration_weeks").state, "2 or 3 weeks")
-    turn = step(pending.state, "go back")
-    assert turn.kind == "back" and turn.question_id == "age"
+# The read-back is the current step. A command said to it: (what happens, a word of what is said).
+# "kept": the answer heard is still waiting for its yes or no; "asked again": the read-back's own
+# question is asked again and the person is told the answer was not kept; never lost silently.
+READBACK_COMMANDS = {
+    "help": ("kept", "I am checking that I heard your answer right: 3 weeks"),
+    "what do you mean": ("kept", "Say yes to keep it, no to answer again"),
+    "more": ("kept", "I am checking that I heard your answer right"),
+    "repeat": ("asked again", "I have not kept that answer"),
+    "what?": ("asked again", "I have not kept that answer"),
+    "go back": ("asked again", "I have not kept that answer"),
+    "stop": ("ended", "Goodbye"),
+    "start over": ("restarted", "start"),
+}
+
+
+@pytest.mark.parametrize("command", READBACK_COMMANDS)
+def test_a_command_during_a_read_back_acts_on_the_read_back(command):
+    asked = _at("duration_weeks")
+    pending = step(asked.state, "2 or 3 weeks")
+    assert pending.kind == "confirm" and pending.state["pending"] == {"value": 3}
+    turn = step(pending.state, command)
+    what, words = READBACK_COMMANDS[command]
+    assert words.lower() in turn.text.lower(), turn.text
+    if what == "kept":
+        assert turn.state == pending.state and turn.text.endswith("I heard 3 weeks. Is that right?")
+        assert step(turn.state, "yes").state["answers"][-1] == ["duration_weeks", 3]
+    elif what == "asked again":
+        assert turn.question_id == "duration_weeks" and "pending" not in turn.state
+        assert turn.state["answers"] == asked.state["answers"] and turn.text.endswith(asked.text)
+    elif what == "ended":
+        assert turn.ended
+    else:
+        assert turn.state["answers"] == []
 
 
 def test_a_hedge_off_the_red_flags_is_read_back():
@@ -147,3 +174,11 @@ def test_parse_runs_as_a_command():
     assert ok.returncode == 0 and json.loads(ok.stdout) == {"answer": 7, "command": None, "dont_know": False}
     bad = subprocess.run(run + ["--expect", "nonsense", "7"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stdout == ""
+
+
+def test_the_text_prompt_of_a_read_back_offers_yes_no_or_the_answer_again():
+    from triage.text_mode import _show
+
+    out = io.StringIO()
+    _show(step(_at("duration_weeks").state, "2 or 3 weeks"), out)
+    assert out.getvalue().endswith("(yes, no, or say the answer again) > ")

@@ -17,18 +17,22 @@ import pytest
 
 from triage import load_questionnaire, start, step
 from triage.conversation import expectation_text, how_to_answer, render_outcome
-from triage.knowledge import UNKNOWN
+from triage.knowledge import UNKNOWN, derive
 from triage.locales import get_locale, supported_locales
-from triage.outcome import (SPOKEN_REASONS, UNSURE_PREFIX, _for_the_ear, outcome_details, outcome_speech,
+from triage.outcome import (SPOKEN_REASONS, UNSURE_PREFIX, _for_the_ear, build_outcome, outcome_details, outcome_speech,
                             result_parts)
 
-from triage_paths import all_paths, outcome_of
+from triage_paths import all_paths, answers_from_facts, outcome_of
 
 QUESTIONNAIRE = load_questionnaire()
 PHRASES = QUESTIONNAIRE.phrases
 LOCALES = supported_locales()
 FIRST_PART_MAX_WORDS = 30
 WELCOME_MAX_WORDS = 30
+# The offer that ends the result matches what "more" holds for the tier: self-care tips only where the
+# tier's advice has some; safety advice alone (urgent) is "what to watch for"; an emergency has none.
+OFFER_BY_TIER = {"emergency": "result_offer_emergency", "urgent": "result_offer_urgent",
+                 "specialist": "result_offer", "routine": "result_offer", "self_care": "result_offer"}
 SPOKEN_RESULT_MAX_WORDS = 110  # the whole first pass, offer included (it was 106-164 words before)
 
 
@@ -84,7 +88,7 @@ def test_the_result_is_what_to_do_then_the_strongest_reasons_then_the_offer(path
             assert said == reason or (reason.startswith(UNSURE_PREFIX) and said.startswith(UNSURE_PREFIX)
                                       and words(said) < words(reason)), (said, reason)
         assert words(speech) <= SPOKEN_RESULT_MAX_WORDS, speech
-        offer = PHRASES["result_offer_emergency" if outcome["tier"] == "emergency" else "result_offer"]
+        offer = PHRASES[OFFER_BY_TIER[outcome["tier"]]]
         assert speech.endswith(f"{PHRASES['disclaimer_short']} {offer}")
         # The disclaimer once, short; no other part of the result is said twice.
         assert speech.count("not a diagnosis") == 1, speech
@@ -236,11 +240,13 @@ def test_assess_speech_is_what_to_do_then_reasons_then_the_offer(facts, tag):
     locale = get_locale(tag)
     speech = result["speech"]
     assert locale.emergency_number not in speech or locale.emergency_number == locale.emergency_number_spoken
-    offer = PHRASES["result_offer_emergency" if result["tier"] == "emergency" else "result_offer"]
+    offer = PHRASES[OFFER_BY_TIER[result["tier"]]]
     assert speech.endswith(f"{PHRASES['disclaimer_short']} {offer}")
     assert speech.count("not a diagnosis") == 1
     # Its reasons are the one or two strongest printed reasons, said for the ear, in order.
-    said = [locale.render(_for_the_ear(r), spoken=True) for r in result["reasons"][:SPOKEN_REASONS]]
+    answers = answers_from_facts(facts)  # the same outcome, to know how many unsure points each sentence names
+    built = build_outcome(derive(load_questionnaire(), answers), [qid for qid, _ in answers], facts=facts)
+    said = [locale.render(_for_the_ear(r, built), spoken=True) for r in result["reasons"][:SPOKEN_REASONS]]
     assert " ".join(said) in speech
 
 
@@ -305,3 +311,22 @@ def test_an_unknown_concept_s_error_lists_the_valid_names():
     message = err.getvalue()
     assert message.count("\n") == 1 and "sadle_numbness" in message
     assert all(concept in message for concept in CONCEPTS)
+
+
+# Safety advice (what to do if things get worse), as opposed to a self-care tip.
+_SAFETY_OPENINGS = ("Go to ", "Get help at once", "Until you are seen")
+
+
+@pytest.mark.parametrize("tier", list(OFFER_BY_TIER))
+def test_the_offer_names_self_care_tips_only_where_the_tier_has_some(tier):
+    from triage import load_rules
+    from triage.outcome import result_offer
+
+    offer = result_offer({"tier": tier})
+    assert offer == PHRASES[OFFER_BY_TIER[tier]]
+    tips = [a for a in load_rules().advice[tier] if not a.startswith(_SAFETY_OPENINGS)]
+    assert ("self-care tips" in offer) == bool(tips), (tier, offer, tips)
+    if tips:  # issue 7 quotes this sentence
+        assert offer == "Say repeat to hear this again, more for the reasons and self-care tips, or stop."
+    elif load_rules().advice[tier]:
+        assert "what to watch for" in offer, offer

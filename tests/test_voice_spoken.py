@@ -168,7 +168,8 @@ def agreeing(script: list[str]):
     said = iter(script)
 
     def policy(prompt: str, n: int) -> str:
-        if prompt.endswith("Is that right?") or prompt.endswith("now?") or prompt.endswith("first question?"):
+        # Every read-back, of an answer or of a command, is "I heard ... ?".
+        if "I heard " in prompt and prompt.endswith("?"):
             return "yes"
         return next(said)
 

@@ -184,12 +184,45 @@ def reason_violations(answers: list[tuple[str, Any]], outcome: dict[str, Any]) -
     return broken
 
 
+# What each condition named in a spoken pattern needs the person to have said (yes, or "I don't
+# know"): one of these concepts. Read from the spoken words, like the reasons above.
+PATTERN_MARKERS: dict[str, tuple[str, ...]] = {
+    "cauda equina": ("saddle_numbness", "bladder_or_bowel_change", "new_sexual_dysfunction", "both_legs"),
+    "infection": ("fever", "infection_risk"),
+    "cancer": ("cancer_history", "unexplained_weight_loss"),
+    "fracture": ("recent_major_trauma", "osteoporosis_or_steroids"),
+    "nerve root": ("leg_numbness_or_tingling", "pain_radiates_below_knee", "leg_weakness", "weakness_getting_worse",
+                   "numbness_is_new", "both_legs"),
+    "getting weaker": ("weakness_getting_worse",),
+    "stenosis": ("worse_walking_better_sitting",),
+    "inflammatory": ("morning_stiffness_over_30min",),
+}
+_PATTERN_OPENINGS = ("your answers are consistent with", "they are also consistent with")
+
+
+def pattern_violations(answers: list[tuple[str, Any]], outcome: dict[str, Any]) -> list[str]:
+    """Spoken pattern sentences (in the full printout) that name a condition none of whose supporting
+    concepts the person said yes or "I don't know" to (a group answered yes counts for its members
+    not later denied)."""
+    from triage.outcome import outcome_summary
+    said = what_was_said(answers)
+    allowed = said["yes"] | said["unsure"] | (said["group"] - said["no"])
+    broken = []
+    for line in outcome_summary(outcome).lower().splitlines():
+        if not line.startswith(_PATTERN_OPENINGS):
+            continue
+        for marker, concepts in PATTERN_MARKERS.items():
+            if marker in line and allowed.isdisjoint(concepts):
+                broken.append(f"{marker}: {line}")
+    return broken
+
+
 def main() -> None:
     """Count the paths on which each reason property is broken, and show one example of each."""
     from collections import Counter
     counts: Counter = Counter()
     examples: dict[str, tuple] = {}
-    total = broken_paths = 0
+    total = broken_paths = pattern_broken = 0
     for answers in all_paths():
         total += 1
         broken = reason_violations(answers, outcome_of(answers))
@@ -197,7 +230,9 @@ def main() -> None:
         for name, words in broken.items():
             counts[name] += 1
             examples.setdefault(name, (answers, words[0]))
+        pattern_broken += bool(pattern_violations(answers, outcome_of(answers)))
     print(f"paths: {total}; paths with any reason property broken: {broken_paths}")
+    print(f"paths with a spoken pattern naming a condition not said: {pattern_broken}")
     for name in ("cites_unsaid", "unsure_unsaid", "conditional", "repeated", "wrong_number"):
         print(f"  {name}: {counts[name]}")
     for name, (answers, words) in examples.items():

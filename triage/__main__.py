@@ -15,6 +15,7 @@ from .locales import DEFAULT_LOCALE, UnknownLocale, get_locale, supported_locale
 from .outcome import build_outcome, outcome_speech
 from .model import load_questionnaire, load_rules
 from . import parse_cli
+from .cli_exit import run_main
 from .text_mode import run
 
 
@@ -191,4 +192,4 @@ def main(argv: list[str], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run_main(lambda: main(sys.argv[1:])))

@@ -13,7 +13,6 @@ from .knowledge import UNKNOWN, derive, evaluate
 from .locales import DEFAULT_LOCALE, Locale, get_locale
 from .model import MAX_QUESTIONS, TIERS, Question, load_answer_words, load_questionnaire
 from .outcome import build_outcome, current_tier, outcome_details, outcome_speech, questions_end, result_offer
-from .parsing import interpret, parse_yes_no, read_number, read_yes_no
 
 STATE_VERSION = 1
 
@@ -72,11 +71,10 @@ def _localized(turn: Turn, locale: Locale) -> Turn:
 
 
 def expectation_text(question: Question) -> str:
-    spoken = load_answer_words()["spoken_expectations"]
-    if question.type == "number":
-        lo, hi = question.range or (0, 0)
-        return spoken["number"].format(lo=lo, hi=hi)
-    return spoken["yes_no"]
+    """What kind of answer is wanted, said after a help or in a reprompt. A question with a unit
+    (weeks, years) says the unit, never its range: 0 to 2600 weeks is only a sanity bound, and
+    saying it sounds absurd. A scale (the pain score) says its range, which is what it means."""
+    return how_to_answer(question)
 
 
 def how_to_answer(question: Question) -> str:
@@ -199,7 +197,8 @@ def _valid_answer(question: Question, value: Any) -> bool:
 def read_state(state: Any) -> dict[str, Any] | None:
     """The state if it is one this code could have produced, else None. Replays the answers so a
     tampered list (skipped red flags, impossible order) is refused, not trusted."""
-    if not isinstance(state, dict) or state.get("v") != STATE_VERSION:
+    # Exact types: True == 1 and 1.0 == 1 in Python, and a state with either was never produced here.
+    if not isinstance(state, dict) or type(state.get("v")) is not int or state["v"] != STATE_VERSION:
         return None
     raw = state.get("answers")
     if not isinstance(raw, list) or len(raw) > MAX_QUESTIONS:
@@ -289,13 +288,20 @@ def _confirm_turn(state: dict[str, Any], question: Question, value: Any) -> Turn
 def _pending_turn(state: dict[str, Any], question: Question, utterance: Any) -> Turn | None:
     """The reply to "I heard 4. Is that right?": yes takes it, no asks the question again, a new answer
     replaces it (None: let step() handle it), anything else asks for yes or no again."""
+    from .parsing import interpret, read_yes_no
     spoken = load_answer_words()["spoken_expectations"]
     value = state["pending"]["value"]
     plain = {key: item for key, item in state.items() if key != "pending"}
     meaning = interpret(utterance, question)
     if meaning.kind == "command":
-        if meaning.value == "repeat":
-            return _confirm_turn(plain, question, value)
+        # The read-back is the current step: help explains it and keeps the answer heard; repeat and
+        # go back leave it by asking its question again, and say so; stop and start over end it.
+        if meaning.value in ("help", "more"):
+            turn = _confirm_turn(plain, question, value)
+            explained = spoken["confirm_help"].format(answer=_spoken_answer(question, value))
+            return replace(turn, text=f"{explained} {turn.text}", kind="help")
+        if meaning.value in ("repeat", "back"):
+            return _question_turn(plain, question, meaning.value, prefix=spoken["confirm_left"])
         return None
     reply = read_yes_no(utterance)
     if reply.answer is not None and not reply.hedged and not reply.dont_know and _whole_yes_no(utterance):
@@ -311,6 +317,7 @@ def _pending_turn(state: dict[str, Any], question: Question, utterance: Any) -> 
 
 def _whole_yes_no(utterance: Any) -> bool:
     """A plain yes or no with nothing else ("no, five" is a new answer, not a refusal)."""
+    from .parsing import parse_yes_no, read_number
     return parse_yes_no(utterance) is not None and read_number(utterance).value is None
 
 
@@ -327,6 +334,10 @@ def step(state: Any, utterance: Any, locale: str | None = DEFAULT_LOCALE) -> Tur
 
 
 def _step(state: Any, utterance: Any) -> Turn:
+    # Parsing is imported with the first reply, not at import: start() parses nothing, and
+    # triage.parsing is a fifth of a Lambda cold start (import plus the LaunchRequest's start()).
+    from .parsing import interpret
+
     checked = read_state(state)
     if checked is None:
         return _advance([], kind="restarted", prefix=_phrase("restarted"))
@@ -359,10 +370,9 @@ def _step(state: Any, utterance: Any) -> Turn:
     if command == "stop":
         return Turn(text=_phrase("goodbye"), state=checked, kind="stopped", ended=True)
     if meaning.kind == "out_of_range":
-        lo, hi = question.range or (0, 0)
         return _question_turn(checked, question, "reask",
-                              prefix=f"{meaning.value} is not in the range. Please say a number from {lo} to {hi}.",
-                              short=True)
+                              prefix=load_answer_words()["spoken_expectations"]["impossible"].format(
+                                  value=meaning.value) + " " + how_to_answer(question), short=True)
     if meaning.kind == "not_understood":
         # What kind of answer is wanted, then only the short form of the question (not all of it again).
         return _question_turn(checked, question, "reask",

@@ -20,10 +20,9 @@ spoken form, so every synthesizer, Alexa included, says the number one way.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from .model import DATA_DIR, DataError, _need, _read_json
 
@@ -38,8 +37,7 @@ class UnknownLocale(ValueError):
     """A locale tag this data has no entry for; the message lists the supported tags."""
 
 
-@dataclass(frozen=True)
-class Locale:
+class Locale(NamedTuple):
     """One locale's words. `tag` is a BCP 47 tag as Alexa sends it ("en-GB")."""
 
     tag: str

@@ -1,4 +1,5 @@
-"""The questionnaire and rules as data: loaded from JSON, validated once, kept in frozen dataclasses.
+"""The questionnaire and rules as data: loaded from JSON, validated once, kept in NamedTuples
+(immutable, and a tenth of a frozen dataclass's cost to define at every Lambda cold start).
 
 A clinician edits `data/questionnaire.json` and `data/rules.json`; a broken file fails at load with
 an error naming the file, the question or rule, and the field, so a bad edit never reaches a person.
@@ -7,10 +8,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 DATA_DIR = Path(__file__).parent / "data"
 QUESTIONNAIRE_FILE = DATA_DIR / "questionnaire.json"
@@ -34,12 +34,13 @@ CONCEPTS = (
 )
 TIERS = ("self_care", "routine", "specialist", "urgent", "emergency")  # least to most urgent
 SPECIALISTS = ("emergency_department", "primary_care", "physical_therapy", "spine_specialist", "pain_management")
-PATTERNS = ("cauda_equina_warning", "serious_condition_warning", "nerve_root_irritation",
+PATTERNS = ("cauda_equina_warning", "progressive_nerve_compression", "serious_condition_warning", "nerve_root_irritation",
             "spinal_stenosis_pattern", "inflammatory_pattern", "mechanical_or_degenerative")
 ANSWER_TYPES = ("yes_no", "number")
 # The conversation's own sentences in questionnaire.json "phrases": the code names them, the data words them.
 PHRASES = ("restarted", "starting_again", "going_back", "first_question", "not_understood", "goodbye",
-           "goodbye_after_emergency", "disclaimer_short", "result_offer", "result_offer_emergency", "more_offer",
+           "goodbye_after_emergency", "disclaimer_short", "result_offer", "result_offer_emergency", "result_offer_urgent",
+           "more_offer",
            "result_help", "consistent_with", "also_consistent_with", "unsure_many",
            "not_given_many")
 MAX_QUESTIONS = 10
@@ -53,8 +54,7 @@ class DataError(ValueError):
         self.path, self.where, self.field, self.problem = path, where, field_name, problem
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(NamedTuple):
     id: str
     type: str
     concepts: tuple[str, ...]
@@ -69,8 +69,7 @@ class Question:
     ask_if: Any = None
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     tier: str
     specialist: str
@@ -83,8 +82,7 @@ class Rule:
     final: bool = False         # no more questions once this rule fires (an age under 16)
 
 
-@dataclass(frozen=True)
-class Questionnaire:
+class Questionnaire(NamedTuple):
     welcome: str  # said before the first question; may hold locale placeholders ({emergency_number})
     welcome_returning: str  # what a returning user hears instead (the emergency advice only)
     commands_hint: str
@@ -95,8 +93,13 @@ class Questionnaire:
     order: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Rules:
+class PatternCondition(NamedTuple):
+    """One condition a pattern may name ("a fracture"), and the concepts that support naming it."""
+    name: str
+    supported_by: tuple[str, ...]
+
+
+class Rules(NamedTuple):
     disclaimer: str
     unsure_note: str
     tier_messages: Mapping[str, str]
@@ -106,8 +109,10 @@ class Rules:
     rules: tuple[Rule, ...]
     default: Rule
     advice: Mapping[str, tuple[str, ...]]
-    advice_sources: Mapping[str, str] = field(default_factory=dict)
-    concepts_spoken: Mapping[str, str] = field(default_factory=dict)  # concept -> words for a reason
+    advice_sources: Mapping[str, str]
+    concepts_spoken: Mapping[str, str]  # concept -> words for a reason
+    # pattern -> the conditions its "{conditions}" may name, each with its supporting concepts
+    pattern_conditions: Mapping[str, tuple[PatternCondition, ...]]
 
 
 def _read_json(path: Path) -> dict:
@@ -345,6 +350,7 @@ def rules_from_dict(data: Mapping, concept_types: Mapping[str, str], path: Path 
     patterns_spoken = _need(path, "top level", data, "patterns_spoken", dict)
     for name in PATTERNS:
         _need(path, "patterns_spoken", patterns_spoken, name, str)
+    pattern_conditions = _pattern_conditions(path, data.get("pattern_conditions", {}), patterns_spoken, concept_types)
     concepts_spoken = _need(path, "top level", data, "concepts_spoken", dict)
     for name in concept_types:
         _need(path, "concepts_spoken", concepts_spoken, name, str)
@@ -375,7 +381,33 @@ def rules_from_dict(data: Mapping, concept_types: Mapping[str, str], path: Path 
                  unsure_note=_need(path, "top level", data, "unsure_note", str),
                  tier_messages=messages, unknown_caps=caps, specialists_spoken=spoken,
                  patterns_spoken=patterns_spoken, rules=tuple(rules), default=default, advice=advice,
-                 advice_sources=advice_sources, concepts_spoken=concepts_spoken)
+                 advice_sources=advice_sources, concepts_spoken=concepts_spoken,
+                 pattern_conditions=pattern_conditions)
+
+
+def _pattern_conditions(path: Path, raw: Any, patterns_spoken: Mapping[str, str],
+                        concept_types: Mapping[str, str]) -> dict[str, tuple[PatternCondition, ...]]:
+    """`pattern_conditions`: for a pattern whose words say "{conditions}", the conditions it may name,
+    each with the concepts that must have been said (yes or "I don't know") before it is named."""
+    if not isinstance(raw, dict):
+        raise DataError(path, "top level", "pattern_conditions", "must be an object")
+    found: dict[str, tuple[PatternCondition, ...]] = {}
+    for name, words in patterns_spoken.items():
+        if ("{conditions}" in words) != (name in raw):
+            raise DataError(path, "pattern_conditions", name, "needed exactly when its words say {conditions}")
+    for name, items in raw.items():
+        if not isinstance(items, list) or not items:
+            raise DataError(path, "pattern_conditions", name, "must be a non-empty list")
+        conditions = []
+        for item in items:
+            if not (isinstance(item, dict) and isinstance(item.get("name"), str)
+                    and isinstance(item.get("supported_by"), list) and item["supported_by"]
+                    and all(c in concept_types for c in item["supported_by"])):
+                raise DataError(path, "pattern_conditions", name,
+                                "each condition needs a name and supported_by: a list of known concepts")
+            conditions.append(PatternCondition(item["name"], tuple(item["supported_by"])))
+        found[name] = tuple(conditions)
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -409,6 +441,10 @@ def load_answer_words(path: Path = ANSWER_WORDS_FILE) -> dict:
     commands = _need(path, "top level", data, "commands", dict)
     for name in ("repeat", "help", "back", "start_over", "stop", "more"):
         _phrase_list(path, f"commands '{name}'", _need(path, "commands", commands, name, list))
+    # Voice-only commands (they change the speaking rate, not the assessment): both voice front ends.
+    rate = _need(path, "top level", data, "rate_commands", dict)
+    for name in ("slower", "faster"):
+        _phrase_list(path, f"rate_commands '{name}'", _need(path, "rate_commands", rate, name, list))
     for key in ("number_words", "tens_words", "units", "spoken_expectations", "number_suffixes", "quantity_words",
                 "question_words"):
         _need(path, "top level", data, key, dict)

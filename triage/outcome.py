@@ -8,8 +8,7 @@ Questions that were skipped are not "I don't know": they were skipped because th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from .knowledge import Knowledge, concepts_in, evaluate
 from .locales import DEFAULT_LOCALE, get_locale
@@ -20,8 +19,7 @@ from .vocabulary import number_to_words
 LOCALE_PLACEHOLDERS = frozenset(get_locale(DEFAULT_LOCALE).placeholders())
 
 
-@dataclass(frozen=True)
-class Firing:
+class Firing(NamedTuple):
     rule: Rule
     tier: str
     unsure: bool
@@ -119,8 +117,37 @@ def _reason(rule: Rule, k: Knowledge, spoken: Mapping[str, str]) -> tuple[str, s
     return text, cited
 
 
-def _unsure_sentences(k: Knowledge, rules: Rules, facts: Mapping[str, Any] | None) -> list[str]:
-    """Name each point still unknown, once, in the order asked: "You were not sure about ..." for an
+def _support(concept: str, k: Knowledge, group: frozenset[str]) -> int:
+    """How firmly the person said `concept`: 3 yes, 2 an open member of `group` (the narrowest group
+    answered yes), 1 "I don't know", 0 not said (or denied)."""
+    if k.values.get(concept) is True:
+        return 3
+    if k.values.get(concept) is None and concept in group:
+        return 2
+    return 1 if k.is_unsure(concept) else 0
+
+
+def _pattern_words(pattern: str, k: Knowledge, rules: Rules) -> str | None:
+    """The pattern's words, its "{conditions}" filled with the conditions said most firmly (a yes
+    before an open member of the narrowest group answered yes before an "I don't know", as a reason
+    names them); None when none of its conditions were said at all."""
+    words = rules.patterns_spoken[pattern]
+    if "{conditions}" not in words:
+        return words
+    conditions = rules.pattern_conditions[pattern]
+    concepts = {concept for c in conditions for concept in c.supported_by}
+    group = min((g for g in k.groups if g & concepts), key=len, default=frozenset())
+    support = {c.name: max(_support(concept, k, group) for concept in c.supported_by) for c in conditions}
+    best = max(support.values())
+    if best == 0:
+        return None
+    return words.replace("{conditions}", _join([name for name, level in support.items() if level == best], "or"))
+
+
+def _unsure_sentences(k: Knowledge, rules: Rules,
+                      facts: Mapping[str, Any] | None) -> tuple[list[str], dict[str, int]]:
+    """Name each point still unknown, once, in the order asked, and count them by sentence opening
+    (the first pass of the result says a longer list as its count): "You were not sure about ..." for an
     "I don't know" said as such. `facts` (the assess command) tells a fact given as null ("I don't
     know") from one not given at all; a member given as false is not named."""
     questionnaire = load_questionnaire()
@@ -142,14 +169,14 @@ def _unsure_sentences(k: Knowledge, rules: Rules, facts: Mapping[str, Any] | Non
             not_sure.append(question.confirm_label if whole
                             else _join([rules.concepts_spoken[c] for c in concepts], "or"))
     sentences = []
-    if not_sure:
-        sentences.append(UNSURE_PREFIX + "; ".join(not_sure) + ".")
+    if not_sure:  # "You were not sure about your age and how long you have had the pain."
+        sentences.append(UNSURE_PREFIX + _join(not_sure) + ".")
     if not_given:
-        sentences.append(NOT_GIVEN_PREFIX + "; ".join(not_given)
+        sentences.append(NOT_GIVEN_PREFIX + _join(not_given, "or")  # "whether you have a, b, or c"
                          + ", so this check counted them as possible.")
     if sentences:
         sentences[-1] += " " + rules.unsure_note
-    return sentences
+    return sentences, {UNSURE_PREFIX: len(not_sure), NOT_GIVEN_PREFIX: len(not_given)}
 
 
 def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None,
@@ -181,15 +208,20 @@ def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None,
         cited |= concepts
     # Every point answered "I don't know" that nothing else resolved is named, so a clinician can
     # check it; an emergency message is kept short and carries none of this.
+    unsure_points: dict[str, int] = {}
     if tier != "emergency":
-        reasons.extend(_unsure_sentences(k, rules, facts))
+        unsure, unsure_points = _unsure_sentences(k, rules, facts)
+        reasons.extend(unsure)
     if not at_tier:
         reasons.append(f"Because {rules.default.reason}.")
     found = {f.rule.pattern for f in firings if not f.unsure and f.rule.pattern}
     ended_early = any(f.rule.final and not f.unsure for f in firings)  # a child: no pattern is claimed
     if not found and not ended_early and TIERS.index(tier) <= TIERS.index("specialist") and rules.default.pattern:
         found.add(rules.default.pattern)
-    patterns = [p for p in PATTERNS if p in found]
+    # A pattern names only conditions the person's answers support ("a fracture" after an accident,
+    # never "an infection" too); one that can name none of its conditions is not claimed.
+    named = {p: _pattern_words(p, k, rules) for p in found}
+    patterns = [p for p in PATTERNS if named.get(p)]
     spoken_specialist = rules.specialists_spoken[specialist]
     # A rule may say how soon ("today" for signs of infection) when it is certain and sets the tier.
     message = next((f.rule.message for f in at_tier if f.rule.message and not f.unsure), None) \
@@ -198,10 +230,12 @@ def build_outcome(k: Knowledge, asked: list[str], rules: Rules | None = None,
         "tier": tier,
         "specialist": specialist,
         "patterns": patterns,
+        "patterns_spoken": [named[p] for p in patterns],
         "reasons": reasons,
         "advice": list(rules.advice[tier]),
         "disclaimer": rules.disclaimer,
         "message": message.replace("{specialist_spoken}", spoken_specialist),
+        "unsure_points": unsure_points,  # sentence opening -> how many points it names
         "unsure": sorted(c for c in k.dont_know if k.values.get(c) is None),
         "rules_fired": [f.rule.id for f in firings],
         "sources": sorted({f.rule.source for f in at_tier} or {rules.default.source}),
@@ -217,26 +251,29 @@ def _phrase(name: str) -> str:
 
 
 def result_offer(outcome: dict[str, Any]) -> str:
-    """What the person can say next, said last in the result and as its reprompt."""
-    return _phrase("result_offer_emergency" if outcome["tier"] == "emergency" else "result_offer")
+    """What the person can say next, said last in the result and as its reprompt. "more" offers what
+    the tier's advice holds: self-care tips where there are some ("Keep as active as you can"), what
+    to watch for until seen (urgent: safety advice only), or just the reasons (an emergency: none)."""
+    return _phrase(OFFERS.get(outcome["tier"], "result_offer"))
 
 
-# How _unsure_sentences begins its sentences ("; " separates the points), and the phrase that says
-# a longer list as its count.
+OFFERS = {"emergency": "result_offer_emergency", "urgent": "result_offer_urgent"}  # others: "result_offer"
+
+
+# How _unsure_sentences begins its sentences, and the phrase that says a longer list as its count.
 UNSURE_PREFIX = "You were not sure about "
 NOT_GIVEN_PREFIX = "You did not say whether you have "
 _COUNTED = {UNSURE_PREFIX: "unsure_many", NOT_GIVEN_PREFIX: "not_given_many"}
 
 
-def _for_the_ear(reason: str) -> str:
+def _for_the_ear(reason: str, outcome: dict[str, Any]) -> str:
     """A reason as the first pass of the result says it: a list of more than one point the person
     was not sure about (or, from `assess`, did not give) becomes their count; "more" and the card
     still name every one."""
+    counts = outcome.get("unsure_points", {})
     for prefix, phrase in _COUNTED.items():
-        if reason.startswith(prefix):
-            points = reason[len(prefix):].split(". ", 1)[0].split(", so this check")[0].split("; ")
-            if len(points) > 1:
-                return _phrase(phrase).replace("{count}", number_to_words(len(points)))
+        if reason.startswith(prefix) and counts.get(prefix, 0) > 1:
+            return _phrase(phrase).replace("{count}", number_to_words(counts[prefix]))
     return reason
 
 
@@ -248,7 +285,7 @@ def result_parts(outcome: dict[str, Any]) -> tuple[str, list[str], str]:
     reasons of the rules that decided the tier in rule order, most urgent first. The closing is the
     short disclaimer (said once) and the offer: repeat, more, or stop."""
     closing = f"{_phrase('disclaimer_short')} {result_offer(outcome)}"
-    return outcome["message"], [_for_the_ear(r) for r in outcome["reasons"][:SPOKEN_REASONS]], closing
+    return outcome["message"], [_for_the_ear(r, outcome) for r in outcome["reasons"][:SPOKEN_REASONS]], closing
 
 
 def outcome_speech(outcome: dict[str, Any]) -> str:
@@ -260,8 +297,9 @@ def outcome_speech(outcome: dict[str, Any]) -> str:
 
 def _pattern_sentences(outcome: dict[str, Any], rules: Rules) -> list[str]:
     # One sentence per pattern: a list of several long names cannot be followed by ear.
-    return [_phrase("also_consistent_with" if i else "consistent_with").replace("{pattern}", rules.patterns_spoken[p])
-            for i, p in enumerate(outcome["patterns"])]
+    words = outcome.get("patterns_spoken") or [rules.patterns_spoken[p] for p in outcome["patterns"]]
+    return [_phrase("also_consistent_with" if i else "consistent_with").replace("{pattern}", w)
+            for i, w in enumerate(words)]
 
 
 def outcome_details(outcome: dict[str, Any], rules: Rules | None = None) -> str:

@@ -53,6 +53,31 @@ def command_phrases() -> dict[str, list[str]]:
     return {name: list(phrases) for name, phrases in load_answer_words()["commands"].items()}
 
 
+def rate_phrases() -> dict[str, tuple[str, ...]]:
+    """The voice front ends' own commands, {"slower": (...), "faster": (...)}: they change the speaking
+    rate, not the assessment, so the core's parser does not take them as answers or commands."""
+    return {name: tuple(phrases) for name, phrases in load_answer_words()["rate_commands"].items()}
+
+
+def rate_command(text: str | None) -> str | None:
+    """'slower' or 'faster' when ``text`` is one of the rate phrases, else None."""
+    for name, group in rate_phrases().items():
+        if text in group:
+            return name
+    return None
+
+
+def with_rate_hint(help_text: str, commands_hint: str | None = None) -> str:
+    """Help for a voice front end: the core's help with "say slower or faster ..." said right after
+    the core's list of commands (so the question itself is still said last), or at the end.
+    ``commands_hint``: the core's list of commands (default: the questionnaire's)."""
+    hint = load_questionnaire().commands_hint if commands_hint is None else commands_hint
+    rate_hint = load_answer_words()["spoken_expectations"]["rate_hint"]
+    if hint and hint in help_text:
+        return help_text.replace(hint, f"{hint} {rate_hint}", 1)
+    return f"{help_text} {rate_hint}"
+
+
 def unit_words() -> dict[str, list[str]]:
     """Duration units the core converts to weeks, as {canonical name: spoken words}, e.g.
     {"months": ["months", "month"], ...}; the first word is the value, the rest its synonyms (the Alexa
