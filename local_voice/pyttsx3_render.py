@@ -32,11 +32,33 @@ def _wait_for(engine: object, path: Path, timeout_s: float) -> None:
     last_size = -1
     while time.monotonic() < deadline:
         size = path.stat().st_size if path.exists() else -1
-        if size > 44 and size == last_size and not getattr(driver, "_speaking", False):
+        if size > 44 and size == last_size and not getattr(driver, "_speaking", False) and _complete(path):
             return
         last_size = size
         time.sleep(0.02)
     raise RuntimeError(f"pyttsx3 produced no audio within {timeout_s:.0f} s")
+
+
+def _complete(path: Path) -> bool:
+    """True when the WAV holds every frame its header declares. The driver writes the header (with
+    the final length) before the samples; a file caught mid-write under load would otherwise be
+    read short, and a cut-off prompt also sounds faster than the rate asked for."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            declared = wav.getnframes() * wav.getsampwidth() * wav.getnchannels()
+            return len(wav.readframes(wav.getnframes())) == declared
+    except (EOFError, wave.Error, OSError):
+        return False
+
+
+def _ensure_rate(engine: object, rate: int) -> None:
+    """Set ``rate`` on espeak itself, synchronously, before the first word. The queued setProperty
+    reaches the driver only when the queue is pumped, and under load the first sentence sometimes
+    still came out at another rate; the driver's own setProperty calls espeak_SetParameter at once.
+    (Its getProperty reads espeak's default, not the current rate, so it cannot be checked here.)"""
+    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+    if driver is not None:
+        driver.setProperty("rate", rate)
 
 
 def render(text: str, rate: int, out: Path, timeout_s: float = 15.0) -> None:
@@ -50,6 +72,7 @@ def render(text: str, rate: int, out: Path, timeout_s: float = 15.0) -> None:
     # sentence sometimes came out at the driver's default of 200 words a minute).
     with contextlib.redirect_stdout(io.StringIO()):
         engine.runAndWait()
+    _ensure_rate(engine, rate)
     parts: list[np.ndarray] = []
     frame_rate = 22050
     with tempfile.TemporaryDirectory(prefix="spine-say-") as tmp:

@@ -75,6 +75,42 @@ def test_pyttsx3_speaks_at_each_new_rate(tmp_path: Path, rates: list[int]) -> No
     assert_follows_the_rate(rates, durations_at(speaker, rates))
 
 
+def test_pyttsx3_speaks_at_each_new_rate_with_every_core_busy(tmp_path: Path) -> None:
+    """``[rates0]`` above once failed under load (8 engineers on 2 cores). Lengths are compared as
+    ratios, so a slow machine only makes them slower to produce, never different: here two busy
+    processes per core compete with the renderer and the same checks must still hold."""
+    import os
+
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2 * (os.cpu_count() or 1))]
+    try:
+        speaker = WavSpeaker(tmp_path, synth=Pyttsx3Synth())
+        assert_follows_the_rate(RATE_SEQUENCES[0], durations_at(speaker, RATE_SEQUENCES[0]))
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+
+
+@pytest.mark.parametrize("cut", ["whole", "header_only", "half_the_samples", "empty", "missing"])
+def test_a_wav_caught_mid_write_is_not_taken_as_complete(tmp_path: Path, cut: str) -> None:
+    """A prompt read while pyttsx3's thread was still writing it came out short (and so sounded
+    faster than its rate): the renderer waits until the file holds every frame its header declares."""
+    from local_voice.pyttsx3_render import _complete
+
+    whole = tmp_path / "whole.wav"
+    with wave.open(str(whole), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(22050)
+        wav.writeframes(b"\x01\x00" * 22050)
+    data = whole.read_bytes()
+    path = tmp_path / "cut.wav"
+    if cut != "missing":
+        path.write_bytes({"whole": data, "header_only": data[:44], "half_the_samples": data[: 44 + len(data) // 2],
+                          "empty": b""}[cut])
+    assert _complete(path) is (cut == "whole")
+
+
 @pytest.mark.parametrize("rates", RATE_SEQUENCES[:1])
 def test_espeak_ng_speaks_at_each_new_rate(tmp_path: Path, rates: list[int]) -> None:
     speaker = WavSpeaker(tmp_path, synth=EspeakNgSynth())
