@@ -1,7 +1,7 @@
 """Command line for the offline voice assessment.
 
     python -m local_voice [--text] [--rate WPM] [--engine pocketsphinx|vosk] [--model DIR]
-                          [--listen-from A.wav B.wav ...] [--say-to DIR] [--locale TAG]
+                          [--listen-from A.wav B.wav ...] [--say-to DIR] [--locale TAG] [--returning]
     python -m local_voice hear --expect yes_no|number|command [--range LO HI] FILE.wav ...
 
 Without a microphone (and without --listen-from) it falls back to the core's text mode with a
@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--listen-from", nargs="+", metavar="WAV", help="use these recordings as the spoken answers, in order")
     parser.add_argument("--say-to", metavar="DIR", help="write each prompt as a numbered WAV file instead of playing it")
     parser.add_argument("--locale", default="en-US", type=_locale_tag, metavar="TAG", help="emergency number and wording: en-US, en-CA, en-GB, en-AU or en-IN (default en-US)")
+    parser.add_argument("--returning", action="store_true", help="skip the welcome (you have used it before)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log diagnostics to stderr")
     return parser
 
@@ -156,10 +157,10 @@ def say_to_problem(directory: str) -> str | None:
     return None
 
 
-def text_mode(out: TextIO, locale: str = "en-US") -> int:
+def text_mode(out: TextIO, locale: str = "en-US", returning: bool = False) -> int:
     from triage.text_mode import run
 
-    return run(sys.stdin, out, locale=locale)
+    return run(sys.stdin, out, locale=locale, returning=returning)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -170,7 +171,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return hear_main(argv[1:], out)
     args = build_parser().parse_args(argv)
     if args.text:
-        return text_mode(out, args.locale)
+        return text_mode(out, args.locale, args.returning)
     source: WavFileSource | MicrophoneSource | None = None
     if args.listen_from:
         try:  # every file is read now, so a bad one is one line before the welcome, not a traceback
@@ -186,7 +187,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     problem = microphone_problem() if source is None else None
     if problem and not (args.engine or args.model or vosk_model_path(None)):
         out.write(f"No audio input device ({problem}), so Spine Check runs in text mode.\n")
-        return text_mode(out, args.locale)
+        return text_mode(out, args.locale, args.returning)
     # An engine asked for (by --engine, --model or VOSK_MODEL_PATH) is loaded before anything else:
     # one that cannot start is an error, never a silent switch to text mode.
     try:
@@ -200,16 +201,15 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
                   "use --listen-from FILE.wav, or --text for text mode", file=sys.stderr)
             return 2
         out.write(f"No audio input device ({problem}), so Spine Check runs in text mode.\n")
-        return text_mode(out, args.locale)
+        return text_mode(out, args.locale, args.returning)
     speaker = make_speaker(args.say_to, args.rate)
     source = source or MicrophoneSource()
     where = "from the given recordings" if args.listen_from else "on the default microphone"
     spoken = f"writing prompts to {args.say_to}" if args.say_to else f"speaking at {speaker.rate} words per minute"
     out.write(f"Listening {where} with {ENGINE_DETAILS.get(listener.name, listener.name)} (loaded in {listener.load_ms:.0f} ms); {spoken}. Say help at any time.\n")
     try:
-        VoiceSession(listener, speaker, source, out, locale=args.locale).run()
-    except KeyboardInterrupt:
-        out.write("\nStopped.\n")
+        VoiceSession(listener, speaker, source, out, locale=args.locale, returning=args.returning).run()
+    except KeyboardInterrupt:  # the session has said the goodbye "stop" gives
         return 130
     finally:
         if isinstance(source, MicrophoneSource):

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 class Core(Protocol):
     """What the loop needs of the triage core (the `triage` package itself, or a fake in tests)."""
 
-    def start(self, locale: str | None = ...) -> "Turn": ...
+    def start(self, locale: str | None = ..., *, returning: bool = ...) -> "Turn": ...
 
     def step(self, state: Any, utterance: Any, locale: str | None = ...) -> "Turn": ...
 
@@ -216,6 +216,7 @@ class VoiceSession:
         config: SessionConfig | None = None,
         core: Core | None = None,
         locale: str = "en-US",
+        returning: bool = False,
     ) -> None:
         import triage  # the core is imported lazily so this module loads without it for unit tests
 
@@ -226,6 +227,7 @@ class VoiceSession:
         self.config = config or SessionConfig()
         self._core: Core = core or triage
         self.locale = locale  # emergency number and wording (triage.locales)
+        self.returning = returning  # skip the welcome: only the emergency sentence comes first
         self._labels: Callable[[str], str] = lambda qid: triage.load_questionnaire().questions[qid].confirm_label
         self._units: Callable[[str], str | None] = lambda qid: triage.load_questionnaire().questions[qid].unit
         self._prompts: Callable[[str], str] = lambda qid: triage.load_questionnaire().questions[qid].prompt
@@ -288,20 +290,27 @@ class VoiceSession:
 
     # -- the loop -----------------------------------------------------------------------------
     def run(self) -> Turn:
-        """Run until the core ends the conversation; returns the last Turn."""
-        turn = self._core.start(self.locale)
-        self.present(turn)
-        while not turn.ended:
-            try:
-                turn = self._answer(turn)
-            except EndOfInput:
-                # The scripted answers ran out: end exactly as if the person had said stop.
-                turn = self._core.step(turn.state, "stop", self.locale)
-                self.present(turn)
+        """Run until the core ends the conversation; returns the last Turn. Ctrl-C
+        (KeyboardInterrupt) says the goodbye "stop" gives, then is raised again for the caller."""
+        turn = self._core.start(self.locale, returning=self.returning)
+        try:
+            self.present(turn)
+            while not turn.ended:
+                try:
+                    turn = self._answer(turn)
+                except EndOfInput:
+                    # The scripted answers ran out: end exactly as if the person had said stop.
+                    turn = self._core.step(turn.state, "stop", self.locale)
+                    self.present(turn)
+        except KeyboardInterrupt:
+            # As in the text mode: after an emergency result the goodbye repeats the emergency line.
+            self.out.write("\n")
+            self.present(self._core.step(turn.state, "stop", self.locale))
+            raise
         return turn
 
     def _reprompt(self, turn: Turn) -> str:
-        return turn.reprompt or turn.text
+        return turn.reprompt or turn.speech or turn.text  # spoken: the emergency number in words
 
     def _answer(self, turn: Turn) -> Turn:
         """Listen for one answer to ``turn`` and return the next turn (maybe the same one)."""
@@ -352,7 +361,7 @@ class VoiceSession:
         if rate is not None:
             okay = self._change_rate(rate)
             # The current question alone, as "repeat" gives it: not the first turn's whole welcome.
-            again = self._core.step(turn.state, "repeat")
+            again = self._core.step(turn.state, "repeat", self.locale)
             self.say(f"{okay} {again.text}", f"{okay} {again.speech or again.text}")
             return turn
         new_turn = self._core.step(turn.state, heard.text, self.locale)
@@ -367,7 +376,7 @@ class VoiceSession:
 
     def _question_text(self, turn: Turn) -> str:
         """The current question alone, not the first turn's welcome speech again."""
-        return self._prompts(turn.question_id) if turn.question_id else turn.text
+        return self._prompts(turn.question_id) if turn.question_id else turn.speech or turn.text  # spoken form
 
     def _read_back(self, turn: Turn, text: str) -> str:
         """What to ask to confirm ``text``, in terms the person can say yes or no to.

@@ -305,8 +305,12 @@ class EspeakNgSpeaker:
         self._timeout_s = timeout_s
 
     def say(self, text: str) -> None:
-        subprocess.run(["espeak-ng", "-v", self._voice, "-s", str(self.rate), text],
-                       check=True, capture_output=True, timeout=self._timeout_s)
+        done = subprocess.run(["espeak-ng", "-v", self._voice, "-s", str(self.rate), text],
+                              check=True, capture_output=True, timeout=self._timeout_s)
+        # With no audio device espeak-ng prints "error: ..." yet exits 0: nothing was heard.
+        errors = [line for line in done.stderr.decode(errors="replace").splitlines() if line.startswith("error:")]
+        if errors:
+            raise RuntimeError(f"espeak-ng could not play: {errors[-1]}")
 
 
 class _Unavailable(SilentSpeaker):
