@@ -16,12 +16,11 @@ from typing import Any
 import pytest
 
 from triage import start, step
-from triage.knowledge import UNKNOWN
 from triage.locales import (LOCALES_FILE, UnknownLocale, get_locale, load_locales, locales_from_dict,
                             placeholders_in, supported_locales)
 from triage.model import QUESTIONNAIRE_FILE, RULES_FILE, DataError, load_questionnaire
 
-from triage_paths import all_paths, outcome_of
+from triage_paths import all_paths, reply_for, outcome_of
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = supported_locales()
@@ -68,19 +67,11 @@ def _answer_fields() -> set[str]:
     return set(load_questionnaire().concept_types) | {"specialist_spoken", "pattern", "count", "conditions"}
 
 
-def _utterance(value: Any) -> str:
-    if value == UNKNOWN:
-        return "I don't know"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 def _said_along(answers: list[tuple[str, Any]], locale: str) -> list[Any]:
     turns = [start(locale)]
     for qid, value in answers:
         assert turns[-1].question_id == qid
-        turns.append(step(turns[-1].state, _utterance(value), locale))
+        turns.append(step(turns[-1].state, reply_for(value), locale))
     return turns
 
 

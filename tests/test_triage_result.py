@@ -17,12 +17,12 @@ import pytest
 
 from triage import load_questionnaire, start, step
 from triage.conversation import expectation_text, how_to_answer, render_outcome
-from triage.knowledge import UNKNOWN, derive
+from triage.knowledge import derive
 from triage.locales import get_locale, supported_locales
 from triage.outcome import (SPOKEN_REASONS, UNSURE_PREFIX, _for_the_ear, build_outcome, outcome_details, outcome_speech,
                             result_parts)
 
-from triage_paths import all_paths, answers_from_facts, outcome_of
+from triage_paths import all_paths, reply_for, answers_from_facts, outcome_of
 
 QUESTIONNAIRE = load_questionnaire()
 PHRASES = QUESTIONNAIRE.phrases
@@ -107,14 +107,6 @@ def test_everything_stays_available_on_more(paths):
         assert details.endswith(PHRASES["more_offer"])
 
 
-def _utterance(value: Any) -> str:
-    if value == UNKNOWN:
-        return "I don't know"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 @pytest.fixture(scope="module")
 def results(paths):
     """The result turn of every path, reached by the conversation itself (en-US)."""
@@ -122,7 +114,7 @@ def results(paths):
     for answers, _ in paths:
         turn = start()
         for _, value in answers:
-            turn = step(turn.state, _utterance(value))
+            turn = step(turn.state, reply_for(value))
         found.append((answers, turn))
     return found
 
@@ -214,7 +206,7 @@ def _reach(qid: str):
         if qid in ids:
             turn = start()
             for _, value in answers[: ids.index(qid)]:
-                turn = step(turn.state, _utterance(value))
+                turn = step(turn.state, reply_for(value))
             assert turn.question_id == qid
             return turn
     raise AssertionError(f"no path asks {qid}")

@@ -58,6 +58,15 @@ def answers_from_facts(facts: dict[str, Any]) -> list[tuple[str, Any]]:
     return answers
 
 
+def reply_for(value: Any) -> str:
+    """What a person types to give a stored answer: "yes", "no", "I don't know" or the number."""
+    if value == UNKNOWN:
+        return "I don't know"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def tier_rank(tier: str) -> int:
     return TIERS.index(tier)
 
