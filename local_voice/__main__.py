@@ -40,6 +40,7 @@ from local_voice.listeners import (
 )
 from local_voice.session import REASK, VoiceSession, decide, question_phrases, rate_command, recognize_utterance
 from local_voice.speakers import DEFAULT_RATE, make_speaker
+from triage import load_questionnaire
 from triage.cli_exit import run_main
 
 log = logging.getLogger("local_voice")
@@ -71,12 +72,29 @@ def build_parser() -> argparse.ArgumentParser:
 def build_hear_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m local_voice hear", description="Recognize WAV files with one question type's grammar.")
     parser.add_argument("--expect", required=True, choices=("yes_no", "number", "command"))
-    parser.add_argument("--range", nargs=2, type=int, metavar=("LO", "HI"), default=(0, 10), help="number range (default 0 10)")
+    parser.add_argument("--range", nargs=2, type=int, metavar=("LO", "HI"),
+                        help="number range (default: the questionnaire's range for --unit, else 0 10)")
     parser.add_argument("--unit", choices=("weeks", "years"), help="number unit, as in the questionnaire")
     parser.add_argument("--red-flag", action="store_true", help="decide as for a warning-sign question (answers always confirmed)")
     _add_engine_options(parser)
     parser.add_argument("files", nargs="+", metavar="FILE.wav")
     return parser
+
+
+def hear_range(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[int, int]:
+    """The number range `hear` listens for: --range as given (LO <= HI, else a usage error, exit 2),
+    or the range of the questionnaire's question in --unit, so `hear` matches what the session's
+    weeks or age question would hear; 0 to 10 (the pain score) without either."""
+    if args.range is not None:
+        lo, hi = args.range
+        if lo > hi:
+            parser.error(f"--range {lo} {hi}: LO must not be above HI")
+        return lo, hi
+    if args.unit is not None:
+        for question in load_questionnaire().questions.values():
+            if question.type == "number" and question.unit == args.unit and question.range is not None:
+                return question.range
+    return 0, 10
 
 
 def answer_for(expect: str, text: str | None, unit: str | None = None) -> object:
@@ -102,13 +120,15 @@ def answer_for(expect: str, text: str | None, unit: str | None = None) -> object
 
 
 def hear_main(argv: Sequence[str], out: TextIO) -> int:
-    args = build_hear_parser().parse_args(argv)
+    parser = build_hear_parser()
+    args = parser.parse_args(argv)
+    number_range = hear_range(args, parser)
     try:
         listener = choose_listener(args.engine, args.model)
     except EngineUnavailable as exc:
         print(f"local_voice: {exc}", file=sys.stderr)
         return 2
-    phrases = question_phrases(args.expect, tuple(args.range) if args.expect == "number" else None, args.unit)
+    phrases = question_phrases(args.expect, number_range if args.expect == "number" else None, args.unit)
     status = 0
     for name in args.files:
         try:
