@@ -56,8 +56,6 @@ from triage.locales import DEFAULT_LOCALE, UnknownLocale, get_locale
 logger = logging.getLogger(__name__)
 
 STATE_KEY = "triage"
-LAST_SPEECH_KEY = "last_speech"
-LAST_REPROMPT_KEY = "last_reprompt"
 RATE_KEY = "speaking_rate"  # one of skill.speech.RATES; absent means the default
 SLOWER_OK = "Okay, more slowly."
 FASTER_OK = "Okay, faster."
@@ -207,12 +205,10 @@ def resolved_slot_value(handler_input: HandlerInput, slot_name: str, allowed: fr
 
 
 def respond(handler_input: HandlerInput, turn: Turn) -> Response:
-    """Speak a core turn; keep the state and what was said (for Repeat) in the session."""
+    """Speak a core turn and keep its state in the session (Repeat re-derives its words from the state)."""
     request_log.note_outcome(turn.kind)
     attributes = _attributes(handler_input)
     attributes[STATE_KEY] = turn.state
-    attributes[LAST_SPEECH_KEY] = turn.speech
-    attributes[LAST_REPROMPT_KEY] = turn.reprompt
     rate = speaking_rate(handler_input)
     _set_speaking_rate(handler_input, rate)  # a forged rate is not sent back
     speech = _with_card_note(turn)

@@ -20,9 +20,13 @@ from ask_sdk_model import RequestEnvelope
 
 from skill import build_skill
 from skill.envelope import request_envelope
-from skill.handlers import APOLOGY, CARD_NOTE, CARD_TITLE, LAST_SPEECH_KEY, STATE_KEY
+from skill.handlers import APOLOGY, CARD_NOTE, CARD_TITLE, STATE_KEY
 from triage import outcome_summary, read_state, start, step
 from triage.vocabulary import with_rate_hint
+
+# Attribute names earlier versions stored the spoken text under: forged values in them must never be spoken.
+LAST_SPEECH_KEY = "last_speech"
+LAST_REPROMPT_KEY = "last_reprompt"
 
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 # Mid-range answers that lead to a non-urgent outcome, by number question.

@@ -15,10 +15,14 @@ from xml.etree import ElementTree
 import pytest
 
 from skill import build_skill
-from skill.handlers import LAST_REPROMPT_KEY, LAST_SPEECH_KEY, STATE_KEY
+from skill.handlers import STATE_KEY
 from skill.web import MAX_BODY_BYTES, create_app
 from test_skill_handlers import SKILL_ID, Conversation, envelope, intent, launch, number
 from triage import start
+
+# Attribute names earlier versions stored the spoken text under: forged values in them must never be spoken.
+LAST_SPEECH_KEY = "last_speech"
+LAST_REPROMPT_KEY = "last_reprompt"
 
 JSON = "application/json"
 FOURXX = "4xx"
