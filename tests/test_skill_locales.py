@@ -118,6 +118,19 @@ def test_every_emergency_path_in_every_locale(locale: str, emergency_replies: An
             assert "A&E" in speech_text(reply)
 
 
+def _replies_after_each_distinct_emergency(results: list[dict[str, Any]], request: dict[str, Any],
+                                           locale: str) -> list[str]:
+    """What the skill says to `request` sent after each distinct emergency result (one row per result)."""
+    seen: set[str] = set()
+    said = []
+    for result in results:
+        if speech_text(result) in seen:
+            continue
+        seen.add(speech_text(result))
+        said.append(speech_text(invoke(in_locale(request, result["sessionAttributes"], locale))))
+    return said
+
+
 AFTER_EMERGENCY = {
     "stop": intent("AMAZON.StopIntent"),
     "cancel": intent("AMAZON.CancelIntent"),
@@ -130,15 +143,10 @@ AFTER_EMERGENCY = {
 @pytest.mark.parametrize("name", sorted(AFTER_EMERGENCY))
 def test_after_an_emergency_the_advice_is_said_again_in_the_locale(
         locale: str, name: str, emergency_replies: Any) -> None:
-    seen: set[str] = set()
-    for result in emergency_replies(locale):
-        said = speech_text(result)
-        if said in seen:  # one row per distinct emergency result
-            continue
-        seen.add(said)
-        reply = invoke(in_locale(AFTER_EMERGENCY[name], result["sessionAttributes"], locale))
-        assert_says_only(locale, speech_text(reply), written=False)
-    assert seen
+    replies = _replies_after_each_distinct_emergency(emergency_replies(locale), AFTER_EMERGENCY[name], locale)
+    for said in replies:
+        assert_says_only(locale, said, written=False)
+    assert replies
 
 
 OTHER_AFTER_EMERGENCY = {
@@ -155,13 +163,7 @@ OTHER_AFTER_EMERGENCY = {
 def test_after_an_emergency_nothing_names_another_locale_s_number(
         locale: str, name: str, emergency_replies: Any) -> None:
     _, spoken = EXPECTED[locale]
-    seen: set[str] = set()
-    for result in emergency_replies(locale):
-        if speech_text(result) in seen:
-            continue
-        seen.add(speech_text(result))
-        reply = invoke(in_locale(OTHER_AFTER_EMERGENCY[name], result["sessionAttributes"], locale))
-        said = speech_text(reply)
+    for said in _replies_after_each_distinct_emergency(emergency_replies(locale), OTHER_AFTER_EMERGENCY[name], locale):
         for other in (ALL_SPOKEN - {spoken}) | ALL_WRITTEN:
             assert other not in said, (locale, name, other, said)
 
