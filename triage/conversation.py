@@ -31,10 +31,11 @@ class Turn:
     spoken form. `outcome` (once there is one) has its texts in the written form."""
     text: str
     state: dict[str, Any]
-    # question | reask | help | repeat | back | restarted | outcome | more | stopped
+    # question | reask | help | repeat | back | restarted | outcome | more | stopped | summary (the person
+    # asked for a summary: the front end makes it from `state` with triage.summary.build_summary)
     kind: str
     # 'yes_no' | 'number' at a question; 'command' after the result (repeat, more, go back, start
-    # over, stop); None once the conversation has ended (only stop ends it)
+    # over, summary, stop); None once the conversation has ended (stop, or a summary before the result)
     expects: str | None = None
     question_id: str | None = None
     number_range: tuple[int, int] | None = None
@@ -162,7 +163,7 @@ def _advance(answers: list[tuple[str, Any]], kind: str = "question", prefix: str
         return _question_turn(state, question, kind, prefix)
     outcome = outcome_for(answers)
     state = {**new_state(), "answers": [list(a) for a in answers], "done": True, "outcome_tier": outcome["tier"]}
-    return _result_turn(state, outcome, outcome_speech(outcome), "outcome")
+    return _result_turn(state, outcome, outcome_speech(outcome, offer_summary=True), "outcome")
 
 
 def _result_turn(state: dict[str, Any], outcome: dict[str, Any], text: str, kind: str) -> Turn:
@@ -245,8 +246,12 @@ def _finished_turn(state: dict[str, Any], command: str | None) -> Turn:
         reopened = {**new_state(), "answers": [list(a) for a in answers[:-1]], "current": last.id}
         return _question_turn(reopened, last, "back", prefix=_phrase("going_back"))
     outcome = outcome_for(answers)
-    if command == "repeat":
-        return _result_turn(state, outcome, outcome_speech(outcome), "repeat")
+    if command == "summary":
+        # The front end makes the summary (triage.summary.build_summary on this state), writes or
+        # shows it, and says where before this text: what can be said next.
+        return _result_turn(state, outcome, _phrase("more_offer"), "summary")
+    if command == "repeat":  # the result again, word for word (the summary offer included)
+        return _result_turn(state, outcome, outcome_speech(outcome, offer_summary=True), "repeat")
     if command == "more":
         return _result_turn(state, outcome, outcome_details(outcome), "more")
     if command == "help":
@@ -369,6 +374,10 @@ def _step(state: Any, utterance: Any) -> Turn:
         return _advance([], prefix=_phrase("starting_again"))
     if command == "stop":
         return Turn(text=_phrase("goodbye"), state=checked, kind="stopped", ended=True)
+    if command == "summary":
+        # Stop here and keep what was answered: the front end makes a "stopped" summary from this
+        # state (triage.summary.build_summary), says where it is, then this goodbye.
+        return Turn(text=_phrase("goodbye"), state=checked, kind="summary", ended=True)
     if meaning.kind == "out_of_range":
         return _question_turn(checked, question, "reask",
                               prefix=load_answer_words()["spoken_expectations"]["impossible"].format(

@@ -42,8 +42,10 @@ PHRASES = ("restarted", "starting_again", "going_back", "first_question", "not_u
            "goodbye_after_emergency", "disclaimer_short", "result_offer", "result_offer_emergency", "result_offer_urgent",
            "more_offer",
            "result_help", "consistent_with", "also_consistent_with", "unsure_many",
-           "not_given_many")
+           "not_given_many", "summary_offer", "summary_stopped", "summary_stopped_no_result")
 MAX_QUESTIONS = 10
+# What a person can say at any time besides an answer (data/answer_words.json "commands" words them).
+COMMANDS = ("repeat", "help", "back", "start_over", "stop", "more", "summary")
 
 
 class DataError(ValueError):
@@ -99,6 +101,13 @@ class PatternCondition(NamedTuple):
     supported_by: tuple[str, ...]
 
 
+class WatchFor(NamedTuple):
+    """The emergency signs every summary lists: an intro sentence, then one sign a line."""
+    intro: str
+    signs: tuple[str, ...]
+    source: str
+
+
 class Rules(NamedTuple):
     disclaimer: str
     unsure_note: str
@@ -113,6 +122,7 @@ class Rules(NamedTuple):
     concepts_spoken: Mapping[str, str]  # concept -> words for a reason
     # pattern -> the conditions its "{conditions}" may name, each with its supporting concepts
     pattern_conditions: Mapping[str, tuple[PatternCondition, ...]]
+    watch_for: WatchFor
 
 
 def _read_json(path: Path) -> dict:
@@ -377,12 +387,18 @@ def rules_from_dict(data: Mapping, concept_types: Mapping[str, str], path: Path 
     advice_sources = data.get("advice_sources", {})
     for tier, source in advice_sources.items():
         check_source(source, path, f"advice_sources '{tier}'", anchors)
+    raw_watch = _need(path, "top level", data, "watch_for", dict)
+    signs = _need(path, "watch_for", raw_watch, "signs", list)
+    _phrase_list(path, "watch_for signs", signs)
+    watch_for = WatchFor(intro=_need(path, "watch_for", raw_watch, "intro", str), signs=tuple(signs),
+                         source=_need(path, "watch_for", raw_watch, "source", str))
+    check_source(watch_for.source, path, "watch_for", anchors)
     return Rules(disclaimer=_need(path, "top level", data, "disclaimer", str),
                  unsure_note=_need(path, "top level", data, "unsure_note", str),
                  tier_messages=messages, unknown_caps=caps, specialists_spoken=spoken,
                  patterns_spoken=patterns_spoken, rules=tuple(rules), default=default, advice=advice,
                  advice_sources=advice_sources, concepts_spoken=concepts_spoken,
-                 pattern_conditions=pattern_conditions)
+                 pattern_conditions=pattern_conditions, watch_for=watch_for)
 
 
 def _pattern_conditions(path: Path, raw: Any, patterns_spoken: Mapping[str, str],
@@ -416,6 +432,19 @@ def load_questionnaire(path: Path = QUESTIONNAIRE_FILE) -> Questionnaire:
 
 
 @lru_cache(maxsize=1)
+def data_version() -> str:
+    """The version of the questions and rules, as every summary and the FHIR Questionnaire carry it:
+    "<questionnaire version>.<rules version>+<first 10 hex digits of a SHA-256 of both files' data>",
+    e.g. "1.1+3fa9c2d1e0". The digest changes with any edit, so a summary always names the exact
+    questions and rules that produced it, even when an editor forgot to raise a version number."""
+    import hashlib  # here, not at import: nothing at a Lambda cold start needs it
+    questionnaire, rules = _read_json(QUESTIONNAIRE_FILE), _read_json(RULES_FILE)
+    canonical = json.dumps([questionnaire, rules], sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    digest = hashlib.sha256(canonical.encode("ascii")).hexdigest()[:10]
+    return f"{questionnaire.get('version', 0)}.{rules.get('version', 0)}+{digest}"
+
+
+@lru_cache(maxsize=1)
 def load_rules(path: Path = RULES_FILE) -> Rules:
     return rules_from_dict(_read_json(path), load_questionnaire().concept_types, path, reference_anchors())
 
@@ -439,7 +468,7 @@ def load_answer_words(path: Path = ANSWER_WORDS_FILE) -> dict:
     for key in _PHRASE_LISTS:
         _phrase_list(path, key, _need(path, "top level", data, key, list))
     commands = _need(path, "top level", data, "commands", dict)
-    for name in ("repeat", "help", "back", "start_over", "stop", "more"):
+    for name in COMMANDS:
         _phrase_list(path, f"commands '{name}'", _need(path, "commands", commands, name, list))
     # Voice-only commands (they change the speaking rate, not the assessment): both voice front ends.
     rate = _need(path, "top level", data, "rate_commands", dict)

@@ -288,14 +288,18 @@ def result_parts(outcome: dict[str, Any]) -> tuple[str, list[str], str]:
     return outcome["message"], [_for_the_ear(r, outcome) for r in outcome["reasons"][:SPOKEN_REASONS]], closing
 
 
-def outcome_speech(outcome: dict[str, Any]) -> str:
+def outcome_speech(outcome: dict[str, Any], *, offer_summary: bool = False) -> str:
     """The result as said by a voice front end: what to do, then the one or two strongest reasons,
-    then the short disclaimer and the offer ("Say repeat to hear this again, more for ...")."""
+    then the short disclaimer and the offer ("Say repeat to hear this again, more for ...").
+    offer_summary=True (the first time the result is said, and only then) adds "Say summary to keep
+    a copy." before the offer: a summary is written only when the person asks for it."""
     first, reasons, closing = result_parts(outcome)
+    if offer_summary:
+        closing = closing.replace(result_offer(outcome), f"{_phrase('summary_offer')} {result_offer(outcome)}")
     return " ".join([first, *reasons, closing])
 
 
-def _pattern_sentences(outcome: dict[str, Any], rules: Rules) -> list[str]:
+def pattern_sentences(outcome: dict[str, Any], rules: Rules) -> list[str]:
     # One sentence per pattern: a list of several long names cannot be followed by ear.
     words = outcome.get("patterns_spoken") or [rules.patterns_spoken[p] for p in outcome["patterns"]]
     return [_phrase("also_consistent_with" if i else "consistent_with").replace("{pattern}", w)
@@ -306,7 +310,7 @@ def outcome_details(outcome: dict[str, Any], rules: Rules | None = None) -> str:
     """What "more" says: every pattern (one sentence each), every reason, the advice and the full
     disclaimer, then what can be said next."""
     rules = rules or load_rules()
-    parts = [*_pattern_sentences(outcome, rules), *outcome["reasons"], *outcome["advice"], outcome["disclaimer"],
+    parts = [*pattern_sentences(outcome, rules), *outcome["reasons"], *outcome["advice"], outcome["disclaimer"],
              _phrase("more_offer")]
     return " ".join(parts)
 
@@ -315,7 +319,7 @@ def outcome_summary(outcome: dict[str, Any], rules: Rules | None = None) -> str:
     """Everything, written, one item a line: what to do, the patterns, every reason, the advice and
     the full disclaimer (the Alexa app card and the text front end's printout)."""
     rules = rules or load_rules()
-    lines = [outcome["message"], *_pattern_sentences(outcome, rules), *outcome["reasons"]]
+    lines = [outcome["message"], *pattern_sentences(outcome, rules), *outcome["reasons"]]
     if outcome["advice"]:
         lines.append("Advice: " + " ".join(outcome["advice"]))
     lines.append(outcome["disclaimer"])
