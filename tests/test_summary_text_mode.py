@@ -360,3 +360,18 @@ def test_two_summaries_in_one_second_never_overwrite(tmp_path):
     files = summary_files(tmp_path)
     assert len(files) == 3 and sorted(saved_paths(out)) == files, out
     assert all(f.read_text() == files[0].read_text() or "Made on" in f.read_text() for f in files)
+
+
+@pytest.mark.parametrize("given", [True, False], ids=["--summary-dir passed through", "default: where it was started"])
+def test_run_sh_passes_summary_dir_through_and_stays_in_the_folder_it_was_started_from(tmp_path, given):
+    started_in, chosen = tmp_path / "here", tmp_path / "chosen"
+    started_in.mkdir()
+    chosen.mkdir()
+    args = ["--text", "--summary-dir", "../chosen"] if given else ["--text"]  # relative to where it started
+    result = subprocess.run(["bash", str(ROOT / "run.sh"), *args], input="".join(r + "\n" for r in
+                                                                             [*script(ROUTINE), "summary", "stop"]),
+                            capture_output=True, text=True, cwd=started_in, timeout=600)
+    assert result.returncode == 0, result.stderr
+    target = chosen if given else started_in
+    assert len(summary_files(target)) == 1 and saved_paths(result.stdout) == summary_files(target)
+    assert summary_files(ROOT) == []  # never in the checkout
