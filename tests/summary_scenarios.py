@@ -92,7 +92,52 @@ STEM = re.compile(r"^spine-check-summary-\d{4}-\d{2}-\d{2}-\d{6}(-\d+)?$")
 
 
 def summary_files(directory: Path) -> list[Path]:
+    """Every summary file in `directory`, both kinds."""
     return sorted(p for p in directory.iterdir() if p.name.startswith("spine-check-summary-"))
+
+
+def text_files(directory: Path) -> list[Path]:
+    return [p for p in summary_files(directory) if p.name.endswith(".txt")]
+
+
+def assert_written_pair(text_path: Path, state: dict[str, Any], status: str = "completed") -> tuple[str, dict]:
+    """The two files of one summary: same name but the ending, owner-only, and holding exactly what the
+    core makes of `state` (the person's text, and the clinic's FHIR Bundle as JSON). Returns both."""
+    import stat
+
+    from triage.fhir import summary_bundle
+    from triage.summary import person_text
+
+    assert text_path.name.endswith(".txt") and STEM.match(text_path.name.removesuffix(".txt")), text_path
+    fhir_path = text_path.with_name(text_path.name.removesuffix(".txt") + ".fhir.json")
+    for path in (text_path, fhir_path):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path  # health data: the owner only
+    text, bundle = text_path.read_text(), json.loads(fhir_path.read_text())
+    record = build_summary(state, _parse_time(bundle["timestamp"]), "en-US")
+    assert record.status == status
+    assert text == person_text(record)
+    assert _without_ids(bundle) == _without_ids(summary_bundle(record))
+    response = bundle["entry"][0]["resource"]
+    assert response["resourceType"] == "QuestionnaireResponse" and response["status"] == status
+    assert [item["linkId"] for item in response["item"]] == [a.question_id for a in record.answers]
+    return text, bundle
+
+
+def _parse_time(stamp: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(stamp)
+
+
+def _without_ids(value: Any) -> Any:
+    """The bundle with its entry UUIDs (made from the exact creation time, microseconds included) blanked."""
+    if isinstance(value, dict):
+        return {k: _without_ids(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_ids(v) for v in value]
+    if isinstance(value, str) and value.startswith("urn:uuid:"):
+        return "urn:uuid:..."
+    return value
 
 
 def tree(*roots: Path) -> dict[str, tuple[int, int]]:

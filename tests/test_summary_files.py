@@ -2,6 +2,7 @@
 overwrite), mode 0600, both files or neither, and a plain-words SummaryWriteError for every failure."""
 from __future__ import annotations
 
+import json
 import os
 import resource
 import stat
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from triage.fhir import summary_bundle
 from triage.summary import build_summary, person_text
 from triage.summary_files import (SummaryWriteError, check_directory, file_stem, write_summary)
 from summary_scenarios import ROOT, ROUTINE, final_state, script
@@ -40,11 +42,13 @@ def test_the_text_file_holds_the_person_text_and_only_the_owner_may_read_it(tmp_
         saved = write_summary(record, tmp_path)
     finally:
         os.umask(old)
-    assert saved.text_path == tmp_path / f"{STEM}.txt"
+    assert saved.text_path == tmp_path / f"{STEM}.txt" and saved.fhir_path == tmp_path / f"{STEM}.fhir.json"
     assert saved.text_path.read_text() == person_text(record)
+    assert json.loads(saved.fhir_path.read_text()) == summary_bundle(record)
+    assert saved.fhir_path.read_text().startswith('{\n  "resourceType": "Bundle"')  # indent 2
     for path in (saved.text_path, saved.fhir_path):
-        if path is not None:
-            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert written(tmp_path) == [f"{STEM}.fhir.json", f"{STEM}.txt"]
 
 
 # What is already there under the name: each must be left exactly as it was, and a new name taken.
@@ -81,13 +85,14 @@ def test_an_existing_name_is_never_overwritten_the_next_number_is_taken(tmp_path
         path = folder / name
         assert content is None or path.read_bytes() == content, name
     assert not (tmp_path / "elsewhere.txt").exists()  # a link is never followed
-    if saved.fhir_path is not None:
-        assert saved.fhir_path.name == f"{STEM}-2.fhir.json"
+    assert saved.fhir_path.name == f"{STEM}-2.fhir.json"
+    assert json.loads(saved.fhir_path.read_text()) == summary_bundle(record)
 
 
 def test_a_third_summary_in_the_same_second_is_number_3(tmp_path, record):
     names = [write_summary(record, tmp_path).text_path.name for _ in range(3)]
     assert names == [f"{STEM}.txt", f"{STEM}-2.txt", f"{STEM}-3.txt"]
+    assert len(written(tmp_path)) == 6
 
 
 @pytest.mark.parametrize("kind", BAD_FOLDERS)
@@ -130,10 +135,14 @@ except SummaryWriteError as exc:
 """
 
 
-def test_a_write_the_kernel_refuses_halfway_leaves_no_part_file(tmp_path):
-    """RLIMIT_FSIZE below the summary's size: the kernel refuses the write past it (EFBIG), as a
-    full disk would (ENOSPC). The file already created must be removed."""
-    limit = 300
+@pytest.mark.parametrize("fails", ["the person's file", "the clinic's file"])
+def test_a_write_the_kernel_refuses_halfway_leaves_neither_file(tmp_path, record, fails):
+    """RLIMIT_FSIZE: the kernel refuses a write past that size (EFBIG), as a full disk would (ENOSPC).
+    Below the text's size the first file fails; between the text's and the JSON's, the text file is
+    written whole and the JSON fails: the text file must be removed too (both or neither)."""
+    text_size, json_size = len(person_text(record).encode()), len(json.dumps(summary_bundle(record), indent=2))
+    assert text_size < json_size  # what makes the second row fail at the second file
+    limit = 300 if fails == "the person's file" else text_size + 10
     result = subprocess.run([sys.executable, "-c", _EFBIG_WRITER.format(tests=str(ROOT / "tests")), str(tmp_path)],
                             capture_output=True, text=True, cwd=ROOT, timeout=60,
                             env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import resource
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -20,9 +19,9 @@ import pytest
 
 import triage
 from triage.text_mode import run
-from summary_scenarios import (EMERGENCY, ROOT, ROUTINE, SPECIALIST, answers_of, assert_in_order, capture_all_logging,
-                               clean_env, final_state, health_words, run_audited, script, summary_files, tree,
-                               ROUTINE_LINES, SPECIALIST_LINES, STEM)
+from summary_scenarios import (EMERGENCY, ROOT, ROUTINE, SPECIALIST, answers_of, assert_in_order, assert_written_pair,
+                               capture_all_logging, clean_env, final_state, health_words, run_audited, script,
+                               summary_files, text_files, tree, ROUTINE_LINES, SPECIALIST_LINES)
 
 OFFER = "Say summary to keep a copy."
 SAVED = "Spine Check: Your summary is saved."
@@ -113,10 +112,10 @@ def test_summary_at_the_result_writes_the_files_and_says_where(tmp_path, path, e
     status, out = talk([*replies, "summary", "repeat", "stop"], tmp_path)
     assert status == 0
     files = summary_files(tmp_path)
-    assert saved_paths(out) == files and files, out  # printed by whole path, and nothing else written
-    text = files[0].read_text()
-    assert files[0].suffix == ".txt" and STEM.match(files[0].name.removesuffix(".txt")), files
-    assert stat.S_IMODE(files[0].stat().st_mode) == 0o600  # health data: the owner only
+    printed = saved_paths(out)
+    assert sorted(printed) == files and len(files) == 2, out  # printed by whole path, and nothing else written
+    text, bundle = assert_written_pair(printed[0], final_state(replies))
+    assert printed[1].name.endswith(".fhir.json")
     assert text.startswith("Spine Check summary\nMade on ") and "You stopped" not in text
     assert [line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("Question ")] == \
         answers_of(final_state(replies))
@@ -133,9 +132,9 @@ def test_summary_before_the_result_stops_and_keeps_what_was_answered(tmp_path):
     assert status == 0
     lines = out.strip().splitlines()
     assert lines[-1].startswith("Spine Check: Goodbye."), lines[-3:]  # it ended: "yes" was never read
-    files = summary_files(tmp_path)
-    assert saved_paths(out) == files and len(files) == 1
-    text = files[0].read_text()
+    files = text_files(tmp_path)
+    assert sorted(saved_paths(out)) == summary_files(tmp_path) and len(files) == 1
+    text, bundle = assert_written_pair(files[0], final_state(replies), status="stopped")
     assert "You stopped before the end of the questions." in text
     assert text.count("Your answer:") == len(replies) == 5
     assert answers_of(final_state(replies)) == [line.split(": ", 1)[1] for line in text.splitlines()
@@ -150,7 +149,8 @@ def test_go_back_and_a_changed_answer_keep_only_the_final_answer(tmp_path):
     replies = [*first_two, "yes", "go back", *rest[:-1], "yes", "go back", rest[-1], "summary", "stop"]
     status, out = talk(replies, tmp_path)
     assert out.count("(repeat, more, summary, go back, start over, or stop) > go back") == 1  # at the result
-    text = summary_files(tmp_path)[0].read_text()
+    [written] = text_files(tmp_path)
+    text, _ = assert_written_pair(written, final_state(script(ROUTINE)))
     assert "either leg? Your answer: No." in text and "either leg? Your answer: Yes." not in text
     assert "daily activities? Your answer: I don't know." in text and "activities? Your answer: Yes." not in text
     assert text.count("Your answer:") == len(script(ROUTINE))
@@ -161,8 +161,9 @@ def test_go_back_and_a_changed_answer_keep_only_the_final_answer(tmp_path):
 def test_start_over_gives_a_fresh_summary(tmp_path):
     replies = [*script(SPECIALIST), "summary", "start over", *script(ROUTINE), "summary", "stop"]
     status, out = talk(replies, tmp_path)
-    first, second = saved_paths(out)  # the second in the same second gets "-2"
-    assert summary_files(tmp_path) == sorted([first, second])
+    first, _, second, _ = saved_paths(out)  # the second in the same second gets "-2"
+    assert text_files(tmp_path) == sorted([first, second])
+    assert_written_pair(second, final_state(script(ROUTINE)))
     assert "either leg? Your answer: Yes." in first.read_text()
     fresh = second.read_text()
     assert "either leg? Your answer: Yes." not in fresh
@@ -181,14 +182,15 @@ NOT_ASKING = ["no summary", "I don't want a summary", "stop", "no", "repeat", "m
 @pytest.mark.parametrize("said", ASKING)
 def test_each_way_of_asking_writes_the_summary_at_the_result(tmp_path, said):
     status, out = talk([*script(ROUTINE), said, "stop"], tmp_path)
-    assert status == 0 and len(summary_files(tmp_path)) == 1, out
+    assert status == 0 and len(text_files(tmp_path)) == 1 and len(summary_files(tmp_path)) == 2, out
 
 
 @pytest.mark.parametrize("said", ASKING)
 def test_each_way_of_asking_before_the_result_stops_and_keeps_the_answers(tmp_path, said):
     status, out = talk([*script(ROUTINE, stop_before="age"), said], tmp_path)
-    files = summary_files(tmp_path)
+    files = text_files(tmp_path)
     assert len(files) == 1 and "You stopped before the end" in files[0].read_text(), out
+    assert len(summary_files(tmp_path)) == 2
 
 
 @pytest.mark.parametrize("said", NOT_ASKING)
@@ -357,9 +359,10 @@ def test_a_disk_that_takes_no_more_bytes_loses_nothing_and_leaves_no_part_file(t
 def test_two_summaries_in_one_second_never_overwrite(tmp_path):
     # Made with the same answers back to back: the second gets "-2" (or a later second).
     status, out = talk([*script(ROUTINE), "summary", "summary", "summary", "stop"], tmp_path)
-    files = summary_files(tmp_path)
-    assert len(files) == 3 and sorted(saved_paths(out)) == files, out
-    assert all(f.read_text() == files[0].read_text() or "Made on" in f.read_text() for f in files)
+    files = text_files(tmp_path)
+    assert len(files) == 3 and sorted(saved_paths(out)) == summary_files(tmp_path), out
+    for written in files:
+        assert_written_pair(written, final_state(script(ROUTINE)))
 
 
 @pytest.mark.parametrize("given", [True, False], ids=["--summary-dir passed through", "default: where it was started"])
@@ -373,5 +376,5 @@ def test_run_sh_passes_summary_dir_through_and_stays_in_the_folder_it_was_starte
                             capture_output=True, text=True, cwd=started_in, timeout=600)
     assert result.returncode == 0, result.stderr
     target = chosen if given else started_in
-    assert len(summary_files(target)) == 1 and saved_paths(result.stdout) == summary_files(target)
+    assert len(summary_files(target)) == 2 and sorted(saved_paths(result.stdout)) == summary_files(target)
     assert summary_files(ROOT) == []  # never in the checkout

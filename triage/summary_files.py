@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .fhir import summary_bundle
 from .summary import SummaryRecord, person_text
 
 PREFIX = "spine-check-summary"
@@ -44,16 +45,22 @@ KEPT_BEFORE_RESULT = "Nothing was saved, and your answers are kept, so let's car
 class SavedSummary:
     """Where a summary was written: the person's text file and the clinic's FHIR JSON file (absolute)."""
     text_path: Path
-    fhir_path: Path | None  # None until triage.fhir lands on main (then always a Path)
+    fhir_path: Path
 
 
 class SummaryWriteError(Exception):
-    """The summary could not be written. `reason`: why, in plain words ("the folder /x does not exist");
-    str(): a whole sentence to print or say. Nothing was left behind."""
+    """The summary could not be written; nothing was left behind. `reason`: why, in plain words, with
+    the folder's whole path ("the folder /home/ann/x does not exist"); str(): a whole sentence to print.
+    `said(folder_words)`: the same sentence with the folder as words a synthesizer reads well."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"The summary could not be saved: {reason}.")
-        self.reason = reason
+    def __init__(self, template: str, folder: Path) -> None:
+        self.folder = folder
+        self._template = template  # the reason with "{folder}" where the folder goes
+        self.reason = template.format(folder=folder)
+        super().__init__(f"The summary could not be saved: {self.reason}.")
+
+    def said(self, folder_words: str) -> str:
+        return f"The summary could not be saved: {self._template.format(folder=folder_words)}."
 
 
 def file_stem(created: datetime, clash: int = 1) -> str:
@@ -73,7 +80,7 @@ def check_directory(directory: str | os.PathLike[str]) -> Path:
             raise NotADirectoryError(errno.ENOTDIR, "not a folder")
         _try_writing_in(path)
     except OSError as exc:
-        raise SummaryWriteError(_reason(exc, path)) from None
+        raise SummaryWriteError(_reason(exc), path) from None
     return path
 
 
@@ -102,16 +109,13 @@ def write_summary(record: SummaryRecord, directory: str | os.PathLike[str]) -> S
     Raises SummaryWriteError: the folder is missing, is not a folder, may not be written, or the disk
     is full (or any other OSError); nothing is left behind then."""
     folder = Path(os.path.abspath(os.fspath(directory)))
-    fhir = _fhir_json(record)
-    texts = (person_text(record).encode("utf-8"),) + ((fhir,) if fhir is not None else ())
+    texts = (person_text(record).encode("utf-8"), _fhir_json(record))
     for clash in range(1, MAX_CLASHES + 1):
         stem = file_stem(record.created, clash)
         paths = (folder / (stem + TEXT_SUFFIX), folder / (stem + FHIR_SUFFIX))
         created: list[Path] = []
         try:
-            if fhir is None and os.path.lexists(paths[1]):
-                continue  # a name is free only when both files' names are
-            for path, data in zip(paths, texts, strict=False):
+            for path, data in zip(paths, texts, strict=True):
                 fd = os.open(path, _CREATE, MODE)
                 created.append(path)
                 _write_all(fd, data)
@@ -120,19 +124,16 @@ def write_summary(record: SummaryRecord, directory: str | os.PathLike[str]) -> S
             continue
         except OSError as exc:
             _remove(created)
-            raise SummaryWriteError(_reason(exc, folder)) from None
+            raise SummaryWriteError(_reason(exc), folder) from None
         except BaseException:  # Ctrl-C halfway: still both files or neither
             _remove(created)
             raise
-        return SavedSummary(text_path=paths[0], fhir_path=paths[1] if fhir is not None else None)
-    raise SummaryWriteError(f"the folder {folder} already holds {MAX_CLASHES} summaries made in the same second")
+        return SavedSummary(text_path=paths[0], fhir_path=paths[1])
+    raise SummaryWriteError(f"the folder {{folder}} already holds {MAX_CLASHES} summaries made in the same second",
+                            folder)
 
 
-def _fhir_json(record: SummaryRecord) -> bytes | None:
-    try:
-        from .fhir import summary_bundle  # the clinic's form (helper "summary-fhir")
-    except ImportError:  # not on main yet: the text file alone until then
-        return None
+def _fhir_json(record: SummaryRecord) -> bytes:
 
     bundle: dict[str, Any] = summary_bundle(record)
     return (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -159,7 +160,7 @@ def _remove(paths: list[Path]) -> None:
             pass  # already gone; nothing else can be done, and the write error is what matters
 
 
-# errno -> why, in plain words. {folder} is the folder the person chose.
+# errno -> why, in plain words. {folder} is the folder the person chose (a path, or words when said).
 _REASONS = {
     errno.ENOENT: "the folder {folder} does not exist",
     errno.ENOTDIR: "{folder} is not a folder (a file is in the way)",
@@ -175,8 +176,10 @@ _REASONS = {
 }
 
 
-def _reason(exc: OSError, folder: Path) -> str:
+def _reason(exc: OSError) -> str:
+    """Why, as a template with "{folder}" in it."""
     template = _REASONS.get(exc.errno or 0)
     if template is None:
-        return f"writing in the folder {folder} failed ({exc.strerror or type(exc).__name__})"
-    return template.format(folder=folder)
+        detail = (exc.strerror or type(exc).__name__).replace("{", "(").replace("}", ")")
+        return f"writing in the folder {{folder}} failed ({detail})"
+    return template

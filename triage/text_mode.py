@@ -50,10 +50,8 @@ def _offer(turn: Turn) -> str:
 
 def saved_lines(saved: SavedSummary) -> str:
     """Where the summary went, both files by their whole path, one a line."""
-    lines = ["Spine Check: Your summary is saved.", f"  For you, plain text: {saved.text_path}"]
-    if saved.fhir_path is not None:
-        lines.append(f"  For a clinic, FHIR R4: {saved.fhir_path}")
-    return "\n".join(lines) + "\n"
+    return (f"Spine Check: Your summary is saved.\n  For you, plain text: {saved.text_path}\n"
+            f"  For a clinic, FHIR R4: {saved.fhir_path}\n")
 
 
 def _summary(turn: Turn, out: TextIO, locale: str, summary_dir: str | os.PathLike[str]) -> Turn:
