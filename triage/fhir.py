@@ -164,7 +164,8 @@ def tier_code_system() -> dict[str, Any]:
 # emergency or after ten questions, and reasons in three values over concepts, while FHIR enableWhen
 # is one flat list, all or any, of tests on earlier answers. So each ask_if is turned into a formula
 # over earlier answers that must hold whenever the engine asks, then weakened until it is flat:
-# dropping a conjunct, or one side of an "and" inside an "or", only makes it hold more often.
+# dropping a conjunct, or one side of an "and" inside an "or", only makes it hold more often. One
+# stop is expressible and added where the list stays an "all": a "yes" that alone is an emergency.
 # tests/test_fhir.py checks on every enumerated path that each asked question's enableWhen is true
 # on the answers given before it.
 
