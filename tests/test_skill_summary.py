@@ -482,3 +482,22 @@ def test_the_longest_summary_reply_fits_alexa_s_response_limit(locale: str, card
 def test_fit_card_cuts_at_a_whole_line_and_says_so(content: str, limit: int, expected: str) -> None:
     fitted = fit_card(content, limit)
     assert fitted == expected and len(fitted) <= max(limit, len(CARD_CUT_NOTE))
+
+
+# --- the curl helper shows where the card went ---------------------------------------------------------
+
+def test_envelope_speech_marks_the_card_and_card_prints_it(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from skill.envelope import main
+
+    chat = to_result(Conversation())
+    result, summary = tmp_path / "result.json", tmp_path / "summary.json"
+    result.write_text(json.dumps(chat.reply), encoding="utf-8")
+    summary.write_text(json.dumps(chat.send(SUMMARY)), encoding="utf-8")
+    assert main(["speech", str(result)]) == 0 and main(["speech", str(summary)]) == 0
+    said_result, said_summary = capsys.readouterr().out.splitlines()
+    assert "[card:" not in said_result
+    assert said_summary.startswith(f"Alexa: {SUMMARY_SENT}") and said_summary.endswith(f"[card: {CARD_TITLE}]")
+    assert main(["card", str(summary)]) == 0
+    assert capsys.readouterr().out == f"{CARD_TITLE}\n\n{card_text(chat.reply).rstrip()}\n"
+    assert main(["card", str(result)]) == 1
+    assert "has no card" in capsys.readouterr().err
