@@ -1,6 +1,7 @@
 """Command line: `python -m triage [text]` runs the text assessment; `assess` answers it from a JSON
-map of concepts on stdin; `questions` prints the questionnaire as JSON; `parse` prints what one reply
-means (see triage.parse_cli)."""
+map of concepts on stdin (`--summary`, `--fhir`: the summary a person can keep, in words or as a FHIR
+Bundle); `questions` prints the questionnaire as JSON; `fhir-questionnaire` prints it as a FHIR R4
+Questionnaire; `parse` prints what one reply means (see triage.parse_cli)."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +11,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from typing import Any, TextIO
 
 from .conversation import render_outcome, start, step
+from .fhir import questionnaire_resource
 from .knowledge import derive
 from .locales import DEFAULT_LOCALE, UnknownLocale, get_locale, supported_locales
 from .outcome import build_outcome, outcome_speech
@@ -127,6 +129,11 @@ def rules_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def fhir_questionnaire_json() -> str:
+    """The FHIR Questionnaire as committed in fhir/Questionnaire-spine-check.json (2-space JSON)."""
+    return json.dumps(questionnaire_resource(), indent=2, ensure_ascii=False) + "\n"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m triage", description="Spine Check: a back pain self-assessment (not a diagnosis).",
@@ -139,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         "assess", help="read one JSON object {concept: value} on stdin, print the result as one JSON object")
     _add_locale(assess_parser)
     commands.add_parser("questions", help="print the questionnaire as JSON")
+    commands.add_parser("fhir-questionnaire", help="print the questionnaire as a FHIR R4 Questionnaire (JSON)")
     commands.add_parser("rules-table", help="print the rules as the README's Markdown table")
     parse_cli.add_parser(commands)
     return parser
@@ -171,6 +179,9 @@ def main(argv: list[str], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
     if args.command == "questions":
         json.dump(questions_json(), stdout, indent=2)
         stdout.write("\n")
+        return 0
+    if args.command == "fhir-questionnaire":
+        stdout.write(fhir_questionnaire_json())
         return 0
     if args.command == "rules-table":
         stdout.write(rules_table())
