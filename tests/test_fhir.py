@@ -172,6 +172,7 @@ def test_enable_when_never_disables_a_question_the_assessment_asks(
             assert enabled(items[qid], given), f"{qid} disabled after {answers[:index]}"
             checked += 1
     assert checked > 5 * len(paths)
+    print(f"\nquestions asked over {len(paths)} paths: {checked}, each enabled by the answers before it")
 
 
 # Where the engine skips a question, the form should mostly skip it too: rows of answers after which
@@ -378,3 +379,11 @@ def test_committed_questionnaire_is_what_the_data_generates() -> None:
     assert json.loads(printed) == questionnaire_resource()
     assert COMMITTED_QUESTIONNAIRE.read_text(encoding="utf-8") == printed, (
         f"fhir/Questionnaire-spine-check.json is out of date with triage/data; regenerate it: {REGENERATE}")
+
+
+def test_the_core_builds_fhir_without_a_fhir_library() -> None:
+    """fhir.resources is for the tests only: the core (and the Lambda package) stays pure Python."""
+    code = ("import sys, triage.fhir, triage.__main__\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'fhir', 'pydantic', 'fhir_core'}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -7,17 +7,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 from contextlib import redirect_stderr, redirect_stdout
 from typing import Any, TextIO
 
-from .conversation import render_outcome, start, step
-from .fhir import questionnaire_resource
+from .conversation import Turn, render_outcome, start, step
+from .fhir import questionnaire_resource, summary_bundle
 from .knowledge import derive
 from .locales import DEFAULT_LOCALE, UnknownLocale, get_locale, supported_locales
 from .outcome import build_outcome, outcome_speech
 from .model import load_questionnaire, load_rules
 from . import parse_cli
 from .cli_exit import run_main
+from .summary import build_summary, person_text
 from .text_mode import run
 
 
@@ -60,15 +62,23 @@ def _reply_for(question_concepts: tuple[str, ...], qtype: str, facts: dict[str, 
     return "I don't know"
 
 
-def assess(facts: dict[str, Any], locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
-    """Run the questionnaire in order, answering each question from `facts`; texts are in `locale`'s
-    written form, and `speech` is what a voice front end says for the result (spoken form)."""
+def answered_turn(facts: dict[str, Any], locale: str = DEFAULT_LOCALE) -> Turn:
+    """The turn at the result after answering each question in order from `facts` (yes if any of its
+    concepts is true, no if all are false, else "I don't know"); its `state` is what a summary is made of."""
     questionnaire = load_questionnaire()
     turn = start(locale)
     while not turn.ended and turn.question_id is not None:
         question = questionnaire.questions[turn.question_id]
         reply = _reply_for(question.concepts, question.type, facts)
         turn = step(turn.state, reply, locale)
+    return turn
+
+
+def assess(facts: dict[str, Any], locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
+    """Run the questionnaire in order, answering each question from `facts`; texts are in `locale`'s
+    written form, and `speech` is what a voice front end says for the result (spoken form)."""
+    questionnaire = load_questionnaire()
+    turn = answered_turn(facts, locale)
     outcome = dict(turn.outcome or {})
     # The same answers, now knowing which facts were given: a fact left out is "not said" rather than
     # "not sure" (only "I don't know", said as such, is that), and a group member given as false is not
@@ -129,6 +139,23 @@ def rules_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def _summary_time(text: str | None) -> datetime:
+    """--time as an aware datetime; without it, now in local time (with the local UTC offset)."""
+    if text is None:
+        return datetime.now().astimezone()
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InputError(f"--time: {text!r} is not an ISO 8601 date and time, e.g. 2026-11-30T15:04:05+00:00") from exc
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise InputError(f"--time: {text!r} has no UTC offset; add one, e.g. {when:%Y-%m-%dT%H:%M:%S}+00:00")
+    return when
+
+
+def _bundle_json(bundle: dict[str, Any]) -> str:
+    return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
+
+
 def fhir_questionnaire_json() -> str:
     """The FHIR Questionnaire as committed in fhir/Questionnaire-spine-check.json (2-space JSON)."""
     return json.dumps(questionnaire_resource(), indent=2, ensure_ascii=False) + "\n"
@@ -145,6 +172,15 @@ def build_parser() -> argparse.ArgumentParser:
     assess_parser = commands.add_parser(
         "assess", help="read one JSON object {concept: value} on stdin, print the result as one JSON object")
     _add_locale(assess_parser)
+    output = assess_parser.add_mutually_exclusive_group()
+    output.add_argument("--summary", action="store_true",
+                        help="print the summary a person can keep (plain text) instead of the result JSON")
+    output.add_argument("--fhir", action="store_true",
+                        help="print the clinic's summary instead: a FHIR R4 Bundle (QuestionnaireResponse + "
+                             "RiskAssessment) as JSON")
+    assess_parser.add_argument("--time", metavar="ISO8601",
+                               help="when the summary is made, with its UTC offset, e.g. 2026-11-30T15:04:05+00:00 "
+                                    "(default: now, in local time); the same time gives the same output")
     commands.add_parser("questions", help="print the questionnaire as JSON")
     commands.add_parser("fhir-questionnaire", help="print the questionnaire as a FHIR R4 Questionnaire (JSON)")
     commands.add_parser("rules-table", help="print the rules as the README's Markdown table")
@@ -189,11 +225,19 @@ def main(argv: list[str], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
     if args.command == "parse":
         return parse_cli.run(args, stdout, stderr)
     try:
+        created = _summary_time(args.time) if args.summary or args.fhir else None
+        if created is None and args.time is not None:
+            raise InputError("--time needs --summary or --fhir (the result JSON has no time)")
         try:
             data = json.loads(stdin.read())
         except json.JSONDecodeError as exc:
             raise InputError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
-        result = assess(_check_concepts(data), locale=args.locale)
+        facts = _check_concepts(data)
+        if created is not None:
+            record = build_summary(answered_turn(facts, args.locale).state, created, args.locale)
+            stdout.write(person_text(record) if args.summary else _bundle_json(summary_bundle(record)))
+            return 0
+        result = assess(facts, locale=args.locale)
     except InputError as exc:
         stderr.write(f"error: {exc}\n")
         return 2

@@ -50,8 +50,9 @@ class SummaryRecord:
     status: "completed" (the result was reached) or "stopped" (the person stopped before it).
     created: when the summary was made, timezone-aware.
     answers: red-flag questions answered yes first, then every other answer in the order asked.
-    tier / specialist: the result's codes (triage.model.TIERS / SPECIALISTS); when stopped, the
-    urgency the answers given so far already call for, a floor that unasked questions could raise.
+    tier / specialist: the result's codes (triage.model.TIERS / SPECIALISTS); when stopped, what the
+    answers given so far call for: questions not asked could raise it, and an "I don't know" counts as
+    possible (capped) since the question that might have settled it was not asked.
     message: what to do and how soon. destination: whom to see, in words.
     reasons: why, in the person's words. patterns: "Your answers are consistent with ..." sentences.
     advice: self-care tips, or what to do until seen (empty for an emergency or a stopped check).
