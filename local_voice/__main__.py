@@ -2,6 +2,7 @@
 
     python -m local_voice [--text] [--rate WPM] [--engine pocketsphinx|vosk] [--model DIR]
                           [--listen-from A.wav B.wav ...] [--say-to DIR] [--locale TAG] [--returning]
+                          [--summary-dir DIR]
     python -m local_voice hear --expect yes_no|number|command [--range LO HI] FILE.wav ...
 
 Without a microphone (and without --listen-from) it falls back to the core's text mode with a
@@ -12,8 +13,9 @@ decode_ms, speech (false when no voice was found: nothing is decoded then) and n
 session would tell the person about that audio: "I didn't hear anything.", clipping, narrowband).
 Each file is heard exactly as the session would hear it, whatever files come before it.
 
-Exit status: 0 done; 1 a ``hear`` file could not be read; 2 bad engine, model or ``--listen-from``
-file, or a voice engine asked for with no microphone; 3 speech output failed for some prompts
+Exit status: 0 done; 1 a ``hear`` file could not be read; 2 bad engine, model, ``--listen-from``
+file or ``--summary-dir`` folder (missing, not a folder, not writable), or a voice engine asked for
+with no microphone; 3 speech output failed for some prompts
 (they were printed); 130 interrupted.
 """
 
@@ -41,6 +43,7 @@ from local_voice.listeners import (
 from local_voice.session import REASK, VoiceSession, decide, question_phrases, rate_command, recognize_utterance
 from local_voice.speakers import DEFAULT_RATE, make_speaker
 from triage import load_questionnaire
+from triage.__main__ import add_summary_dir, summary_dir_problem
 from triage.cli_exit import run_main
 
 log = logging.getLogger("local_voice")
@@ -65,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--say-to", metavar="DIR", help="write each prompt as a numbered WAV file instead of playing it")
     parser.add_argument("--locale", default="en-US", type=_locale_tag, metavar="TAG", help="emergency number and wording: en-US, en-CA, en-GB, en-AU or en-IN (default en-US)")
     parser.add_argument("--returning", action="store_true", help="skip the welcome (you have used it before)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log diagnostics to stderr")
+    add_summary_dir(parser)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log diagnostics to stderr (never your answers)")
     return parser
 
 
@@ -177,10 +181,10 @@ def say_to_problem(directory: str) -> str | None:
     return None
 
 
-def text_mode(out: TextIO, locale: str = "en-US", returning: bool = False) -> int:
+def text_mode(out: TextIO, args: argparse.Namespace) -> int:
     from triage.text_mode import run
 
-    return run(sys.stdin, out, locale=locale, returning=returning)
+    return run(sys.stdin, out, locale=args.locale, returning=args.returning, summary_dir=args.summary_dir or os.curdir)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -190,8 +194,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     if argv[:1] == ["hear"]:
         return hear_main(argv[1:], out)
     args = build_parser().parse_args(argv)
+    problem = summary_dir_problem(args)  # before anything is asked, as for every other bad option
+    if problem:
+        print(f"local_voice: {problem}", file=sys.stderr)
+        return 2
     if args.text:
-        return text_mode(out, args.locale, args.returning)
+        return text_mode(out, args)
     source: WavFileSource | MicrophoneSource | None = None
     if args.listen_from:
         try:  # every file is read now, so a bad one is one line before the welcome, not a traceback
@@ -207,7 +215,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     problem = microphone_problem() if source is None else None
     if problem and not (args.engine or args.model or vosk_model_path(None)):
         out.write(f"No audio input device ({problem}), so Spine Check runs in text mode.\n")
-        return text_mode(out, args.locale, args.returning)
+        return text_mode(out, args)
     # An engine asked for (by --engine, --model or VOSK_MODEL_PATH) is loaded before anything else:
     # one that cannot start is an error, never a silent switch to text mode.
     try:
@@ -221,7 +229,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
                   "use --listen-from FILE.wav, or --text for text mode", file=sys.stderr)
             return 2
         out.write(f"No audio input device ({problem}), so Spine Check runs in text mode.\n")
-        return text_mode(out, args.locale, args.returning)
+        return text_mode(out, args)
     speaker = make_speaker(args.say_to, args.rate)
     source = source or MicrophoneSource()
     where = "from the given recordings" if args.listen_from else "on the default microphone"

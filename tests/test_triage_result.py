@@ -280,7 +280,7 @@ def test_the_text_front_end_prints_everything_at_the_result_and_stays_open():
         assert item in printed, item
     assert all(tip in printed for tip in result.outcome["advice"])
     assert "consistent with" in printed
-    assert "(repeat, more, go back, start over, or stop) > more" in out  # it did not exit at the result
+    assert "(repeat, more, summary, go back, start over, or stop) > more" in out  # it did not exit at the result
     last = QUESTIONNAIRE.questions[result.outcome["asked"][-1]]
     assert f"Going back. {last.prompt}" in out
     assert out.rstrip().endswith(get_locale().render(PHRASES["goodbye"]))  # end of input is stop

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import datetime
 from contextlib import redirect_stderr, redirect_stdout
@@ -20,6 +21,7 @@ from .model import load_questionnaire, load_rules
 from . import parse_cli
 from .cli_exit import run_main
 from .summary import build_summary, person_text
+from .summary_files import SummaryWriteError, check_directory
 from .text_mode import run
 
 
@@ -169,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     text = commands.add_parser("text", help="the text assessment, one question per line (the default)")
     _add_locale(text)
     text.add_argument("--returning", action="store_true", help="skip the welcome (you have used it before)")
+    add_summary_dir(text)
     assess_parser = commands.add_parser(
         "assess", help="read one JSON object {concept: value} on stdin, print the result as one JSON object")
     _add_locale(assess_parser)
@@ -188,6 +191,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_summary_dir(parser: argparse.ArgumentParser) -> None:
+    """--summary-dir DIR: where "summary" writes the person's summary (also used by local_voice)."""
+    parser.add_argument("--summary-dir", metavar="DIR", default=None,
+                        help="the folder a summary is saved in when you say summary (default: the current folder); "
+                             "nothing is saved unless you ask")
+
+
+def summary_dir_problem(args: argparse.Namespace) -> str | None:
+    """One line saying why --summary-dir cannot be used (missing, not a folder, not writable), or None.
+    Checked before the first question, so nobody answers ten questions to learn it at the end. The
+    default (the current folder) is not checked up front: most people never ask for a summary, and if
+    one is asked for and cannot be written, the person is told why and loses nothing."""
+    if args.summary_dir is None:
+        return None
+    try:
+        args.summary_dir = str(check_directory(args.summary_dir))
+    except SummaryWriteError as exc:
+        return f"--summary-dir: {exc.reason}"
+    return None
+
+
 def _add_locale(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--locale", default=DEFAULT_LOCALE, type=_locale_tag, metavar="TAG",
                         help=f"emergency number and wording: {', '.join(supported_locales())} (default {DEFAULT_LOCALE})")
@@ -201,7 +225,8 @@ def _locale_tag(tag: str) -> str:
 
 
 def main(argv: list[str], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
-    """Exit status: 0, or 2 for bad arguments or bad assess input (one line on stderr)."""
+    """Exit status: 0, or 2 for bad arguments (a --summary-dir that cannot be written in included) or bad
+    assess input (one line on stderr)."""
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["text", *argv]  # the text assessment is the default command
     parser = build_parser()
@@ -211,7 +236,12 @@ def main(argv: list[str], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
     except SystemExit as exc:  # --help (0) or bad arguments (2)
         return int(exc.code or 0)
     if args.command == "text":
-        return run(stdin, stdout, locale=args.locale, returning=args.returning)
+        problem = summary_dir_problem(args)
+        if problem:
+            stderr.write(f"error: {problem}\n")
+            return 2
+        return run(stdin, stdout, locale=args.locale, returning=args.returning,
+                   summary_dir=args.summary_dir or os.curdir)
     if args.command == "questions":
         json.dump(questions_json(), stdout, indent=2)
         stdout.write("\n")
