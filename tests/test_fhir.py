@@ -16,12 +16,13 @@ from typing import Any, Iterator
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.codesystem import CodeSystem
 from fhir.resources.R4B.questionnaire import Questionnaire
 
 from triage import load_questionnaire, next_question, start, step
 from triage.fhir import (
     ASKED_UNKNOWN, DATA_ABSENT_REASON, FHIR_BASE, QUESTIONNAIRE_URL, TIER_DISPLAY, TIER_SYSTEM,
-    questionnaire_resource, summary_bundle,
+    questionnaire_resource, summary_bundle, tier_code_system,
 )
 from triage.knowledge import UNKNOWN
 from triage.locales import supported_locales
@@ -369,16 +370,27 @@ def test_a_restarted_assessment_gives_a_fresh_summary() -> None:
 # --- The committed Questionnaire and the command that prints it -----------------------------------
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-COMMITTED_QUESTIONNAIRE = REPO_ROOT / "fhir" / "Questionnaire-spine-check.json"
-REGENERATE = "python -m triage fhir-questionnaire > fhir/Questionnaire-spine-check.json"
+# The committed resources and the command that prints each (the failure says how to regenerate).
+COMMITTED = [("fhir-questionnaire", "fhir/Questionnaire-spine-check.json", questionnaire_resource),
+             ("fhir-codesystem", "fhir/CodeSystem-spine-check-tier.json", tier_code_system)]
 
 
-def test_committed_questionnaire_is_what_the_data_generates() -> None:
-    printed = subprocess.run([sys.executable, "-m", "triage", "fhir-questionnaire"], cwd=REPO_ROOT,
+@pytest.mark.parametrize("command,path,generator", COMMITTED, ids=[c for c, _, _ in COMMITTED])
+def test_committed_resource_is_what_the_data_generates(command: str, path: str, generator: Any) -> None:
+    printed = subprocess.run([sys.executable, "-m", "triage", command], cwd=REPO_ROOT,
                              capture_output=True, text=True, check=True).stdout
-    assert json.loads(printed) == questionnaire_resource()
-    assert COMMITTED_QUESTIONNAIRE.read_text(encoding="utf-8") == printed, (
-        f"fhir/Questionnaire-spine-check.json is out of date with triage/data; regenerate it: {REGENERATE}")
+    assert json.loads(printed) == generator()
+    assert (REPO_ROOT / path).read_text(encoding="utf-8") == printed, (
+        f"{path} is out of date with triage/data; regenerate it: python -m triage {command} > {path}")
+
+
+def test_tier_code_system_validates_and_defines_every_tier_the_bundles_use() -> None:
+    code_system = tier_code_system()
+    CodeSystem.model_validate(code_system)
+    assert code_system["url"] == TIER_SYSTEM and code_system["version"] == data_version()
+    assert [c["code"] for c in code_system["concept"]] == list(TIERS) and code_system["count"] == len(TIERS)
+    assert {c["code"]: c["display"] for c in code_system["concept"]} == TIER_DISPLAY
+    assert all("{" not in c["definition"] for c in code_system["concept"]), "no locale placeholder"
 
 
 def test_the_core_builds_fhir_without_a_fhir_library() -> None:

@@ -1,7 +1,7 @@
 """Command line: `python -m triage [text]` runs the text assessment; `assess` answers it from a JSON
 map of concepts on stdin (`--summary`, `--fhir`: the summary a person can keep, in words or as a FHIR
 Bundle); `questions` prints the questionnaire as JSON; `fhir-questionnaire` prints it as a FHIR R4
-Questionnaire; `parse` prints what one reply means (see triage.parse_cli)."""
+Questionnaire and `fhir-codesystem` its urgency tiers as a CodeSystem; `parse` prints what one reply means (see triage.parse_cli)."""
 from __future__ import annotations
 
 import argparse
@@ -13,7 +13,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from typing import Any, TextIO
 
 from .conversation import Turn, render_outcome, start, step
-from .fhir import questionnaire_resource, summary_bundle
+from .fhir import questionnaire_resource, summary_bundle, tier_code_system
 from .knowledge import derive
 from .locales import DEFAULT_LOCALE, UnknownLocale, get_locale, supported_locales
 from .outcome import build_outcome, outcome_speech
@@ -154,13 +154,14 @@ def _summary_time(text: str | None) -> datetime:
     return when
 
 
-def _bundle_json(bundle: dict[str, Any]) -> str:
-    return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
+def _resource_json(resource: dict[str, Any]) -> str:
+    """A FHIR resource as printed and committed: 2-space JSON, UTF-8 text, a final newline."""
+    return json.dumps(resource, indent=2, ensure_ascii=False) + "\n"
 
 
 def fhir_questionnaire_json() -> str:
     """The FHIR Questionnaire as committed in fhir/Questionnaire-spine-check.json (2-space JSON)."""
-    return json.dumps(questionnaire_resource(), indent=2, ensure_ascii=False) + "\n"
+    return _resource_json(questionnaire_resource())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -186,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "(default: now, in local time); the same time gives the same output")
     commands.add_parser("questions", help="print the questionnaire as JSON")
     commands.add_parser("fhir-questionnaire", help="print the questionnaire as a FHIR R4 Questionnaire (JSON)")
+    commands.add_parser("fhir-codesystem", help="print the urgency tiers as a FHIR R4 CodeSystem (JSON)")
     commands.add_parser("rules-table", help="print the rules as the README's Markdown table")
     parse_cli.add_parser(commands)
     return parser
@@ -249,6 +251,9 @@ def main(argv: list[str], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
     if args.command == "fhir-questionnaire":
         stdout.write(fhir_questionnaire_json())
         return 0
+    if args.command == "fhir-codesystem":
+        stdout.write(_resource_json(tier_code_system()))
+        return 0
     if args.command == "rules-table":
         stdout.write(rules_table())
         return 0
@@ -265,7 +270,7 @@ def main(argv: list[str], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
         facts = _check_concepts(data)
         if created is not None:
             record = build_summary(answered_turn(facts, args.locale).state, created, args.locale)
-            stdout.write(person_text(record) if args.summary else _bundle_json(summary_bundle(record)))
+            stdout.write(person_text(record) if args.summary else _resource_json(summary_bundle(record)))
             return 0
         result = assess(facts, locale=args.locale)
     except InputError as exc:

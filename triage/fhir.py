@@ -2,6 +2,7 @@
 
 - `questionnaire_resource()`: the assessment as a FHIR `Questionnaire`, generated from
   data/questionnaire.json (`python -m triage fhir-questionnaire` prints it; fhir/ holds the copy).
+- `tier_code_system()`: the urgency tiers as a FHIR `CodeSystem` (`python -m triage fhir-codesystem`).
 - `summary_bundle(record)`: one summary (triage.summary.SummaryRecord) as a `Bundle` of type
   `collection` holding a `QuestionnaireResponse` (the answers) and a `RiskAssessment` (the result).
 
@@ -51,6 +52,17 @@ PAIN_SCORE_CODING = {"system": LOINC, "code": "72514-3",
                      "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported"}
 TIER_DISPLAY = {"self_care": "Self-care", "routine": "Routine appointment", "specialist": "Specialist appointment",
                 "urgent": "Urgent: see a doctor within 24 to 48 hours", "emergency": "Emergency"}
+# What each tier asks of the person (triage/data/rules.json "tiers"; docs/references.md), without the
+# locale's emergency number: the code system is the same for every locale.
+TIER_DEFINITION = {
+    "self_care": "Safe to start with self-care at home; see a clinician if not better in four to six weeks, "
+                 "or sooner if things get worse.",
+    "routine": "Make an appointment with the named clinician in the coming days or weeks.",
+    "specialist": "Book an appointment with the named specialist.",
+    "urgent": "See a doctor within 24 to 48 hours (today where a rule says so); the emergency department if "
+              "things get worse.",
+    "emergency": "Possibly an emergency: call the emergency number or go to the nearest emergency department now.",
+}
 
 
 def questionnaire_canonical() -> str:
@@ -117,6 +129,28 @@ def _questionnaire_item(question: Question, earlier: tuple[str, ...]) -> dict[st
 
 _ITEM_KEY_ORDER = ("extension", "linkId", "code", "text", "type", "enableWhen", "enableBehavior", "required",
                    "answerOption")
+
+
+def tier_code_system() -> dict[str, Any]:
+    """The Spine Check urgency tiers as a FHIR R4 CodeSystem (the codes of RiskAssessment
+    prediction.qualitativeRisk), least to most urgent."""
+    return {
+        "resourceType": "CodeSystem",
+        "id": "spine-check-tier",
+        "language": "en",
+        "url": TIER_SYSTEM,
+        "version": data_version(),
+        "name": "SpineCheckTier",
+        "title": "Spine Check urgency tiers",
+        "status": "active",
+        "description": "How urgently, and with whom, Spine Check says to seek care for back pain, from least to "
+                       "most urgent. Not a diagnosis.",
+        "caseSensitive": True,
+        "content": "complete",
+        "count": len(TIERS),
+        "concept": [{"code": tier, "display": TIER_DISPLAY[tier], "definition": TIER_DEFINITION[tier]}
+                    for tier in TIERS],
+    }
 
 
 # --- enableWhen: a safe necessary condition of the engine's skip logic -----------------------------
