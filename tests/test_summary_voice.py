@@ -27,7 +27,7 @@ from local_voice.speakers import RecordingSpeaker
 from local_voice.synth import SPEEDS, VOICES, espeak_available, synthesize_many
 from triage.parsing import parse_command
 from triage.vocabulary import command_phrases, number_to_words
-from summary_scenarios import (EMERGENCY, ROOT, ROUTINE, SPECIALIST, answers_of, assert_written_pair,
+from summary_scenarios import (EMERGENCY, ROOT, ROUTINE, SPECIALIST, assert_written_pair,
                                capture_all_logging, final_state, health_words, script, summary_files, text_files,
                                tree, watch_writes)
 from test_summary_text_mode import BAD_FOLDERS
