@@ -42,6 +42,9 @@ START_INTENT = "StartAssessmentIntent"
 NUMBER_INTENT = "AnswerNumberIntent"
 DONT_KNOW_INTENT = "DontKnowIntent"
 MORE_INTENT = "MoreIntent"  # "more" after the result: every reason, pattern and tip
+# "summary", "keep a copy": at the result, the whole summary on a card in the Alexa app; before it, stop
+# and keep what was answered (issue 10). Samples from the core's "summary" command words.
+SUMMARY_INTENT = "SummaryIntent"
 # A yes or no said with doubt ("probably", "I don't think so"): never a certain answer, so these are
 # not samples of AMAZON.YesIntent/NoIntent. The handlers pass the hedge to the core, which reads it
 # back, or counts it as "I don't know" on a red-flag question.
@@ -89,6 +92,7 @@ COMMAND_INTENTS = {
     "start_over": "AMAZON.StartOverIntent",
     "stop": "AMAZON.StopIntent",
     "more": MORE_INTENT,
+    "summary": SUMMARY_INTENT,
 }
 CANCEL_WORDS = ("cancel",)
 

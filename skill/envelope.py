@@ -61,7 +61,8 @@ def _speech_text(reply: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``request`` prints an envelope for curl; ``speech`` prints what a reply says."""
+    """``request`` prints an envelope for curl; ``speech`` prints what a reply says; ``card`` prints
+    a reply's card (the summary the person asked for), as the Alexa app would show it."""
     import argparse
     import json
     import sys
@@ -76,18 +77,30 @@ def main(argv: list[str] | None = None) -> int:
                          help="continue the session of this earlier reply (its session attributes)")
     request.add_argument("--locale", default="en-US", help="request locale (default en-US)")
     request.add_argument("--app-id", default=LOCAL_SKILL_ID, help=f"skill ID (default {LOCAL_SKILL_ID})")
-    speech = commands.add_parser("speech", help="print the speech of a reply, and whether it ended")
+    speech = commands.add_parser("speech", help="print the speech of a reply, whether it sent a card, "
+                                                "and whether it ended")
     speech.add_argument("reply", metavar="REPLY.json")
+    card = commands.add_parser("card", help="print the card of a reply (title, then content); "
+                                            "exit 1 if it has none")
+    card.add_argument("reply", metavar="REPLY.json")
     args = parser.parse_args(argv)
 
-    if args.command == "speech":
+    if args.command in ("speech", "card"):
         with open(args.reply, encoding="utf-8") as handle:
             reply = json.load(handle)
-        if not isinstance(reply, dict) or "response" not in reply:
+        if not isinstance(reply, dict) or not isinstance(reply.get("response"), dict):
             print(f"error: {args.reply} is not a skill reply: {json.dumps(reply)[:200]}", file=sys.stderr)
             return 1
+        sent = reply["response"].get("card")
+        if args.command == "card":
+            if not isinstance(sent, dict):
+                print(f"error: {args.reply} has no card", file=sys.stderr)
+                return 1
+            print(f"{sent.get('title', '')}\n\n{sent.get('content', '')}".rstrip("\n"))
+            return 0
+        shown = f" [card: {sent.get('title', '')}]" if isinstance(sent, dict) else ""
         ended = " [session ended]" if reply["response"].get("shouldEndSession") else ""
-        print(f"Alexa: {_speech_text(reply)}{ended}")
+        print(f"Alexa: {_speech_text(reply)}{shown}{ended}")
         return 0
 
     slots = {}

@@ -1,5 +1,6 @@
 """One small handler per intent: map the intent and its slots to the core's plain-text reply,
-and the core's ``Turn`` back to speech, reprompt, card and session attributes.
+and the core's ``Turn`` back to speech, reprompt and session attributes (and, only when the person
+asks for a summary, a card).
 
 No clinical logic lives here. The core parses the canonical words ("yes", "7", "go back", "")
 exactly as it parses a typed answer, re-asks when it does not understand, and restarts politely
@@ -11,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import traceback
+from datetime import datetime, timezone
 from typing import Any
 
 from ask_sdk_core.dispatch_components import (
@@ -43,13 +45,14 @@ from interaction_model.generate import (
     NUMBER_SLOT,
     RATE_INTENTS,
     START_INTENT,
+    SUMMARY_INTENT,
     UNIT_SLOT,
     build_model,
     unit_words,
 )
 from skill import request_log
 from skill.speech import DEFAULT_RATE, RATES, ssml
-from triage import Turn, outcome_summary, read_state, start, step
+from triage import Turn, read_state, start, step
 from triage.vocabulary import with_rate_hint
 from triage.locales import DEFAULT_LOCALE, UnknownLocale, get_locale
 
@@ -61,8 +64,18 @@ SLOWER_OK = "Okay, more slowly."
 FASTER_OK = "Okay, faster."
 SLOWEST = "This is the slowest I can speak."
 FASTEST = "This is the fastest I can speak."
-CARD_TITLE = "Spine Check result"
-CARD_NOTE = "The result, with all the reasons and tips, is also in your Alexa app."
+# The only card the skill sends: the person's summary, when they ask for it (issue 10: nothing about
+# their answers is written anywhere unless they ask, and the Alexa app keeps every card it is sent).
+CARD_TITLE = "Spine Check summary"
+# Alexa refuses a card whose title and content together are over 8,000 characters ("Include a Card in
+# Your Skill's Response", Alexa Skills Kit docs). The longest summary of any path is far shorter
+# (tests/test_skill_summary.py checks every path); the cut is a last resort, so the reply stays valid.
+MAX_CARD_CHARS = 8000
+CARD_CUT_NOTE = "This summary was too long for one card and was cut short here."
+SUMMARY_SENT = "I've put your full summary in the Alexa app."
+SUMMARY_SENT_STOPPED = "I've put a summary of your answers so far in the Alexa app."
+NOTHING_TO_SUMMARIZE = ("There is nothing to summarize yet: I keep no answers once a check has ended. "
+                        "Let's do the check now, and at the end, say summary to keep a copy.")
 APOLOGY = "Sorry, something went wrong on my side. Please say your answer again, or say start over."
 ALREADY_STARTED = "We are in the middle of the check; to begin again, say start over."
 
@@ -204,14 +217,16 @@ def resolved_slot_value(handler_input: HandlerInput, slot_name: str, allowed: fr
     raise UnresolvedSlot(slot_name)
 
 
-def respond(handler_input: HandlerInput, turn: Turn) -> Response:
-    """Speak a core turn and keep its state in the session (Repeat re-derives its words from the state)."""
+def respond(handler_input: HandlerInput, turn: Turn, card: SimpleCard | None = None) -> Response:
+    """Speak a core turn and keep its state in the session (Repeat re-derives its words from the state).
+
+    card: sent with the reply; only SummaryHandler passes one (the person asked for a summary)."""
     request_log.note_outcome(turn.kind)
     attributes = _attributes(handler_input)
     attributes[STATE_KEY] = turn.state
     rate = speaking_rate(handler_input)
     _set_speaking_rate(handler_input, rate)  # a forged rate is not sent back
-    speech = _with_card_note(turn)
+    speech = turn.speech
     if turn.kind == "help":
         # Help in a voice front end lists every command, slower and faster included (issue 7).
         speech = with_rate_hint(speech)
@@ -222,19 +237,46 @@ def respond(handler_input: HandlerInput, turn: Turn) -> Response:
     else:
         # Every question has a reprompt in the core; the question itself is the safe fallback.
         builder.ask(ssml(turn.reprompt or turn.speech, rate))
-    if turn.outcome is not None:
-        # The card holds everything: what to do, patterns, every reason, the advice, the disclaimer.
-        builder.set_card(SimpleCard(title=CARD_TITLE, content=outcome_summary(turn.outcome)))
+    if card is not None:
+        builder.set_card(card)
     return builder.response
 
 
-def _with_card_note(turn: Turn) -> str:
-    """The result's speech (first said or repeated) with CARD_NOTE just before the offer (the core
-    ends a result's speech with its reprompt, the offer); any other turn's speech as it is."""
-    offer = turn.reprompt or ""
-    if turn.kind in ("outcome", "repeat") and turn.outcome is not None and offer and turn.speech.endswith(offer):
-        return f"{turn.speech[:-len(offer)]}{CARD_NOTE} {offer}"
-    return turn.speech
+def _said_first(turn: Turn, sentence: str) -> Turn:
+    """The turn with ``sentence`` said (and written) before its own words."""
+    return dataclasses.replace(turn, text=f"{sentence} {turn.text}", speech=f"{sentence} {turn.speech}")
+
+
+def request_time(handler_input: HandlerInput) -> datetime:
+    """When the person asked, in UTC: the request's ``timestamp`` (Alexa sends ISO 8601 in UTC, and
+    skill/envelope_compat.py turns the simulator's epoch milliseconds into that). A timestamp without
+    a zone is taken as UTC; a missing or unreadable one (a forged request) gives the time now."""
+    stamp = getattr(handler_input.request_envelope.request, "timestamp", None)
+    if not isinstance(stamp, datetime):
+        return datetime.now(timezone.utc)
+    if stamp.tzinfo is None or stamp.utcoffset() is None:
+        return stamp.replace(tzinfo=timezone.utc)
+    return stamp.astimezone(timezone.utc)
+
+
+def fit_card(content: str, limit: int = MAX_CARD_CHARS - len(CARD_TITLE)) -> str:
+    """``content`` if it fits in ``limit`` characters, else its whole lines that fit followed by
+    CARD_CUT_NOTE: an over-long card would make Alexa refuse the whole reply."""
+    if len(content) <= limit:
+        return content
+    kept = content[:max(0, limit - len(CARD_CUT_NOTE) - 1)]
+    kept = kept[:kept.rfind("\n") + 1] if "\n" in kept else ""
+    return f"{kept}{CARD_CUT_NOTE}"
+
+
+def summary_card(state: Any, created: datetime, locale: str) -> SimpleCard:
+    """The Simple card holding the person's summary of ``state`` (triage.summary.person_text): the
+    time, what to do, whom to see, the reasons, every question and answer, advice, warning signs,
+    disclaimer and version. Raises triage.summary.NotASummaryState for a state the core did not make."""
+    # Imported on a summary request only: a Lambda cold start (a LaunchRequest) never pays for them.
+    from triage.summary import build_summary, person_text
+
+    return SimpleCard(title=CARD_TITLE, content=fit_card(person_text(build_summary(state, created, locale))))
 
 
 class _IntentHandler(AbstractRequestHandler):
@@ -400,6 +442,36 @@ class FallbackHandler(_IntentHandler):
 
     intent_name = "AMAZON.FallbackIntent"
     utterance = ""
+
+
+class SummaryHandler(_IntentHandler):
+    """"summary", "keep a copy": the person's summary on a card in the Alexa app, said before what
+    comes next. The only reply that carries a card (nothing is written unless the person asks).
+
+    - At the result: the full summary; the session stays open with what can be said next.
+    - Before the result: the core stops here and keeps what was answered: a "stopped" summary, then
+      the goodbye, and the session ends.
+    - A new session ("Alexa, ask spine check for a summary"): no answers are kept between sessions,
+      so there is nothing to summarize; it says so and starts the check (the short welcome).
+    - Unreadable state: the core's polite restart, and no card (there is nothing trustworthy to keep).
+    """
+
+    intent_name = SUMMARY_INTENT
+    utterance = "summary"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        state = _state(handler_input)
+        locale = request_locale(handler_input)
+        if has_unresolved_custom_slot(handler_input):
+            return respond(handler_input, step(state, NOT_UNDERSTOOD, locale))
+        if state is None:
+            return respond(handler_input, _said_first(one_shot_start(locale), NOTHING_TO_SUMMARIZE))
+        turn = step(state, self.utterance, locale)
+        if turn.kind != "summary":
+            return respond(handler_input, turn)
+        card = summary_card(turn.state, request_time(handler_input), locale)
+        sent = SUMMARY_SENT_STOPPED if turn.ended else SUMMARY_SENT
+        return respond(handler_input, _said_first(turn, sent), card=card)
 
 
 class RepeatHandler(_IntentHandler):
@@ -599,6 +671,7 @@ REQUEST_HANDLERS: tuple[AbstractRequestHandler, ...] = (
     HelpHandler(),
     RepeatHandler(),
     MoreHandler(),
+    SummaryHandler(),
     PreviousHandler(),
     StartOverHandler(),
     StopHandler(),

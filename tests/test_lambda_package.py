@@ -33,7 +33,7 @@ package, handler_path = sys.argv[1], sys.argv[2]
 sys.path.insert(0, package)
 module_name, _, function = handler_path.rpartition(".")
 handler = getattr(importlib.import_module(module_name), function)
-replies, attributes = [], None
+replies, attributes, cards, summary_loaded = [], None, [], []
 for request in json.loads(sys.stdin.read()):
     event = request["envelope"]
     if attributes is not None:
@@ -41,7 +41,10 @@ for request in json.loads(sys.stdin.read()):
     response = handler(event, None)
     attributes = response.get("sessionAttributes")
     replies.append(response["response"]["outputSpeech"]["ssml"])
-print(json.dumps({"replies": replies, "modules": sorted(sys.modules), "path": sys.path}))
+    cards.append(response["response"].get("card"))
+    summary_loaded.append("triage.summary" in sys.modules)
+print(json.dumps({"replies": replies, "modules": sorted(sys.modules), "path": sys.path, "cards": cards,
+                  "summary_loaded": summary_loaded}))
 """
 
 
@@ -87,6 +90,22 @@ def test_built_package_answers_a_launch_request_in_a_fresh_interpreter(unzipped)
     assert not loaded & set(NOT_IN_PACKAGE)
     # A Lambda turn needs no TLS or HTTP client: the trust store is for web-service verification.
     assert "ssl" not in loaded and "http" not in loaded
+
+
+def test_built_package_makes_the_summary_card_and_loads_its_code_only_when_asked(unzipped):
+    """The summary code (triage.summary) is imported by the first summary request, never by a cold
+    start: a LaunchRequest and an answer leave it unloaded (bench/lambda_cold_start.py times that)."""
+    launch = request_envelope({"type": "LaunchRequest"}, app_id=SKILL_ID)
+    result = run_in_fresh_interpreter(
+        unzipped, [launch, _intent("AMAZON.YesIntent"), _intent("SummaryIntent")],
+        env={"SPINE_CHECK_SKILL_ID": SKILL_ID})
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert output["summary_loaded"] == [False, False, True]
+    assert output["cards"][:2] == [None, None]  # the emergency result itself sends no card
+    card = output["cards"][2]
+    assert card["title"] == "Spine Check summary" and "Call 911" in card["content"]
+    assert "I've put your full summary in the Alexa app." in output["replies"][2]
 
 
 def test_built_package_refuses_to_start_without_the_skill_id(unzipped):

@@ -45,7 +45,11 @@ def test_readme_curl_dialogue_reaches_a_result(live_skill_server, tmp_path):
     assert "Welcome to Spine Check" in lines[0]
     assert len(set(lines)) == len(lines), "every turn should move the dialogue on"
     assert not any("[session ended]" in line for line in lines[:-1])
-    # The result keeps the session open; "more" says everything; stop ends it.
-    assert "not a diagnosis" in lines[-3] and "Alexa app" in lines[-3]
-    assert "consistent with" in lines[-2] and "Say repeat to hear the result again" in lines[-2]
+    # The result keeps the session open and offers the summary; "more" says everything; only the
+    # summary sends a card (issue 10); stop ends it.
+    assert "not a diagnosis" in lines[-4] and "Say summary to keep a copy." in lines[-4]
+    assert "consistent with" in lines[-3] and "Say repeat to hear the result again" in lines[-3]
+    assert lines[-2].startswith("Alexa: I've put your full summary in the Alexa app.")
+    assert lines[-2].endswith("[card: Spine Check summary]")
+    assert [line for line in lines if "[card:" in line] == [lines[-2]]
     assert lines[-1].startswith("Alexa: Goodbye") and lines[-1].endswith("[session ended]")

@@ -20,8 +20,8 @@ from ask_sdk_model import RequestEnvelope
 
 from skill import build_skill
 from skill.envelope import request_envelope
-from skill.handlers import APOLOGY, CARD_NOTE, CARD_TITLE, STATE_KEY
-from triage import outcome_summary, read_state, start, step
+from skill.handlers import APOLOGY, STATE_KEY
+from triage import read_state, start, step
 from triage.vocabulary import with_rate_hint
 
 # Attribute names earlier versions stored the spoken text under: forged values in them must never be spoken.
@@ -158,7 +158,7 @@ def test_one_shot_start_intent_starts_with_the_emergency_line_and_first_question
     assert chat.state == start().state
 
 
-def test_complete_assessment_gives_the_result_keeps_the_session_open_and_sends_the_card() -> None:
+def test_complete_assessment_gives_the_result_keeps_the_session_open_and_sends_no_card() -> None:
     chat = Conversation()
     chat.send(launch())
     for _ in range(20):
@@ -170,18 +170,16 @@ def test_complete_assessment_gives_the_result_keeps_the_session_open_and_sends_t
     outcome = read_state(chat.state)
     assert outcome is not None and outcome["done"] is True
     assert outcome["outcome_tier"] != "emergency"
-    card = chat.reply["response"]["card"]
-    assert card["type"] == "Simple" and card["title"] == CARD_TITLE
+    # Issue 10: nothing about the answers is written unless the person asks, and the Alexa app keeps
+    # every card, so the result sends none; it offers the summary instead (tests/test_skill_summary.py).
+    assert "card" not in chat.reply["response"]
     final = step(chat.state, "repeat")
     assert final.outcome is not None
-    # The card holds everything: every reason, pattern, tip and the full disclaimer.
-    assert card["content"] == outcome_summary(final.outcome)
-    for item in final.outcome["reasons"] + final.outcome["advice"] + [final.outcome["disclaimer"]]:
-        assert item in card["content"]
-    # The session stays open: the offer is the reprompt, and the app is named before it.
+    # The session stays open: the offer is the reprompt, the summary offered just before it.
     assert_question_turn(reply)
     assert speech_text(reply, reprompt=True) == final.reprompt
-    assert chat.text.endswith(f"{CARD_NOTE} {final.reprompt}")
+    assert chat.text == final.speech and "Alexa app" not in chat.text
+    assert chat.text.endswith(f"Say summary to keep a copy. {final.reprompt}")
     assert chat.text.count("not a diagnosis") == 1
 
 
@@ -198,9 +196,9 @@ def test_after_the_result_the_session_stays_open(name: str, kind: str) -> None:
     expected = step(at_result, {"AMAZON.RepeatIntent": "repeat", "MoreIntent": "more", "AMAZON.HelpIntent": "help",
                                 "AMAZON.YesIntent": "yes", "AMAZON.FallbackIntent": ""}[name])
     assert expected.kind == kind
-    # The result said again names the Alexa app again, just before the offer.
-    assert chat.text == (expected.speech.replace(expected.reprompt, f"{CARD_NOTE} {expected.reprompt}")
-                         if kind == "repeat" else with_rate_hint(expected.speech) if kind == "help" else expected.speech)
+    # The result said again is the core's words (the summary offer included), and no card.
+    assert chat.text == (with_rate_hint(expected.speech) if kind == "help" else expected.speech)
+    assert "card" not in reply["response"]
     assert_question_turn(reply) and chat.state == at_result
     if name == "MoreIntent":
         assert expected.outcome is not None
@@ -236,10 +234,9 @@ def test_emergency_exit_on_a_red_flag() -> None:
     reply = chat.send(intent("AMAZON.YesIntent"))  # the first question is the cauda equina screen
     assert_question_turn(reply)  # the session stays open for repeat, more, go back
     assert chat.text.startswith("This could be an emergency. Call nine one one")
-    assert "911" not in chat.text and CARD_NOTE in chat.text
+    assert "911" not in chat.text and "Say summary to keep a copy." in chat.text
     assert chat.state["outcome_tier"] == "emergency"
-    assert reply["response"]["card"]["title"] == CARD_TITLE
-    assert "911" in reply["response"]["card"]["content"]
+    assert "card" not in reply["response"]
 
 
 def test_stop_after_an_emergency_repeats_the_emergency_advice() -> None:

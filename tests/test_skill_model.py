@@ -33,6 +33,7 @@ REQUIRED_BUILTINS = {
 WANTED_INTENTS = REQUIRED_BUILTINS | {
     "StartAssessmentIntent", "AMAZON.YesIntent", "AMAZON.NoIntent", NUMBER_INTENT,
     "DontKnowIntent", "AMAZON.RepeatIntent", "AMAZON.StartOverIntent", "AMAZON.PreviousIntent",
+    "SummaryIntent",
 }
 # Built-ins whose matching Alexa does itself; the console accepts them without samples.
 SAMPLELESS_OK = {"AMAZON.NavigateHomeIntent", "AMAZON.FallbackIntent"}
@@ -168,6 +169,7 @@ def test_number_intent_has_natural_carriers(language_model: dict[str, Any]) -> N
         ("AMAZON.PreviousIntent", command_phrases()["back"]),
         ("AMAZON.StartOverIntent", command_phrases()["start_over"]),
         ("MoreIntent", command_phrases()["more"]),
+        ("SummaryIntent", command_phrases()["summary"]),
     ],
 )
 def test_samples_are_the_answer_words(language_model: dict[str, Any], intent_name: str,
@@ -194,9 +196,29 @@ def test_the_core_reads_each_sample_as_its_intent_means(language_model: dict[str
     for name, command in (("AMAZON.HelpIntent", "help"), ("AMAZON.RepeatIntent", "repeat"),
                           ("AMAZON.PreviousIntent", "back"), ("AMAZON.StartOverIntent", "start_over"),
                           ("AMAZON.StopIntent", "stop"), ("AMAZON.CancelIntent", "stop"),
-                          ("MoreIntent", "more")):
+                          ("MoreIntent", "more"), ("SummaryIntent", "summary")):
         for sample in intents[name]["samples"]:
             assert parse_command(sample) == command, sample
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_summary_samples_are_in_every_locale_and_in_no_other_intent(locale: str) -> None:
+    """"summary", "keep a copy", "stop and keep a summary": only SummaryIntent has them, in every
+    locale's committed model; no other intent's sample is one of them or reads as one to the core
+    (so "stop" can never be heard as "stop and keep a copy", nor the other way round)."""
+    model = json.loads(model_path(locale).read_text(encoding="utf-8"))
+    intents = _intents(model["interactionModel"]["languageModel"])
+    summary = {normalize_sample(p) for p in command_phrases()["summary"]}
+    assert set(intents["SummaryIntent"]["samples"]) == summary
+    assert {"summary", "give me a summary", "keep a copy", "save a copy", "send me a summary",
+            "stop and keep a summary"} <= summary
+    for name, intent in intents.items():
+        if name == "SummaryIntent":
+            continue
+        for sample in intent["samples"]:
+            assert normalize_sample(sample) not in summary, (name, sample)
+            if "{" not in sample:
+                assert parse_command(sample) != "summary", (name, sample)
 
 
 def test_number_carriers_parse_with_the_number_filled_in() -> None:

@@ -264,7 +264,8 @@ def test_serve_refuses_an_unknown_log_format() -> None:
 YES, NO = intent("AMAZON.YesIntent"), intent("AMAZON.NoIntent")
 MAYBE_YES, MAYBE_NO = intent("HedgedYesIntent"), intent("HedgedNoIntent")
 DONT_KNOW = intent("DontKnowIntent")
-AFTER = [intent("MoreIntent"), intent("AMAZON.RepeatIntent"), intent("AMAZON.HelpIntent"),
+# SummaryIntent: the summary's own request is logged like any command, whatever the answers.
+AFTER = [intent("MoreIntent"), intent("AMAZON.RepeatIntent"), intent("SummaryIntent"), intent("AMAZON.HelpIntent"),
          intent("AMAZON.StopIntent")]
 
 
@@ -281,7 +282,7 @@ def calm(count: int) -> list[dict[str, Any]]:
 
 
 def dialogue_log(client: Any, stream: io.StringIO, answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Launch, the answers, then more/repeat/help/stop and the session's end, each request carrying
+    """Launch, the answers, then more/repeat/summary/help/stop and the session's end, each request carrying
     back the attributes of the reply before; the request lines logged, without time or latency."""
     stream.seek(0)
     stream.truncate()

@@ -14,6 +14,7 @@ import pytest
 from ask_sdk_model import RequestEnvelope, ResponseEnvelope
 from ask_sdk_model.canfulfill import CanFulfillIntentValues
 from test_skill_handlers import (
+    FIXED_TIME,
     SKILL_ID,
     Conversation,
     envelope,
@@ -31,9 +32,20 @@ from interaction_model.generate import (
 from skill import build_skill
 from skill.envelope import request_envelope
 from skill.envelope_compat import iso_timestamp, normalize_envelope
-from skill.handlers import ALREADY_STARTED, CARD_NOTE, FASTER_OK, RATE_KEY, SLOWER_OK, STATE_KEY
+from skill.handlers import (
+    ALREADY_STARTED,
+    CARD_TITLE,
+    FASTER_OK,
+    NOTHING_TO_SUMMARIZE,
+    RATE_KEY,
+    SLOWER_OK,
+    STATE_KEY,
+    SUMMARY_SENT,
+    SUMMARY_SENT_STOPPED,
+)
 from skill.web import create_app
 from triage import load_questionnaire, read_state, start, step
+from triage.summary import build_summary, person_text
 from triage.vocabulary import with_rate_hint
 
 WELCOME = "Welcome to Spine Check"
@@ -128,6 +140,10 @@ CAN_FULFILL_ROWS = [
     ({"name": "AnswerNumberIntent", "slots": {"number": {"name": "number", "value": "7"}}},
      "en-US", "NO"),
     ({"name": "AMAZON.StopIntent"}, "en-US", "NO"),
+    # "Alexa, give me a summary" without the skill's name: there is no session, so nothing to
+    # summarize here, and another skill's summary must not be routed to a back-pain check.
+    ({"name": "SummaryIntent", "slots": {}}, "en-US", "NO"),
+    ({"name": "SummaryIntent"}, "en-GB", "NO"),
     ({"name": "OrderPizzaIntent"}, "en-US", "NO"),
     ({"name": None}, "en-US", "NO"),
     (None, "en-US", "NO"),
@@ -392,6 +408,7 @@ INTENTS: dict[str, dict[str, Any]] = {
     "hedged-no": intent("HedgedNoIntent"),    # "I don't think so"
     "help": intent("AMAZON.HelpIntent"),
     "more": intent("MoreIntent"),
+    "summary": intent("SummaryIntent"),
     "repeat": intent("AMAZON.RepeatIntent"),
     "previous": intent("AMAZON.PreviousIntent"),
     "start-over": intent("AMAZON.StartOverIntent"),
@@ -508,8 +525,7 @@ def answered(value: Any) -> Callable[[Turn], None]:
 
 def emergency_result(turn: Turn) -> None:
     assert turn.after["outcome_tier"] == "emergency"
-    assert "nine one one" in turn.text
-    assert "911" in turn.reply["response"]["card"]["content"]
+    assert "nine one one" in turn.text and "Say summary to keep a copy." in turn.text
 
 
 def re_asked(turn: Turn) -> None:
@@ -573,7 +589,7 @@ def result_again(turn: Turn) -> None:
     assert turn.after == turn.before
     final = step(turn.before, "repeat")
     assert final.outcome is not None and final.reprompt
-    assert turn.text == final.speech.replace(final.reprompt, f"{CARD_NOTE} {final.reprompt}")
+    assert turn.text == final.speech and "Say summary to keep a copy." in turn.text
 
 
 def result_help(turn: Turn) -> None:
@@ -589,6 +605,36 @@ def result_details(turn: Turn) -> None:
     assert final.kind == "more" and final.outcome is not None and turn.text == final.speech
     assert all(reason in turn.text for reason in final.outcome["reasons"])
     assert turn.after == turn.before
+
+
+def _card_is_the_summary_of(turn: Turn) -> str:
+    card = turn.reply["response"]["card"]
+    assert card == {"type": "Simple", "title": CARD_TITLE,
+                    "content": person_text(build_summary(turn.before, FIXED_TIME, "en-US"))}
+    return str(card["content"])
+
+
+def summary_at_result(turn: Turn) -> None:
+    """The whole summary on the card, said so before what can be said next; the session goes on."""
+    _open(turn)
+    assert turn.after == turn.before
+    core = step(turn.before, "summary")
+    assert turn.text == f"{SUMMARY_SENT} {core.speech}"
+    assert "You stopped" not in _card_is_the_summary_of(turn)
+
+
+def summary_stopped(turn: Turn) -> None:
+    """Before the result: a stopped summary of what was answered, then the goodbye; the session ends."""
+    assert turn.ended and turn.after is None
+    assert turn.text == f"{SUMMARY_SENT_STOPPED} {step(turn.before, 'summary').speech}"
+    assert "Goodbye" in turn.text and "emergency department" in turn.text
+    assert "You stopped before the end" in _card_is_the_summary_of(turn)
+
+
+def nothing_to_summarize(turn: Turn) -> None:
+    _open(turn)
+    assert turn.text == f"{NOTHING_TO_SUMMARIZE} {start(returning=True).speech}"
+    assert turn.after == start().state
 
 
 def _prosody(turn: Turn, rate: str) -> None:
@@ -614,8 +660,6 @@ def rated(rate: str, base: Callable[[Turn], None] | None = None) -> Callable[[Tu
         assert turn.after == turn.before
         again = step(turn.before, "repeat")
         expected = again.speech
-        if again.outcome is not None and again.reprompt:
-            expected = expected.replace(again.reprompt, f"{CARD_NOTE} {again.reprompt}")
         assert turn.text == f"{okay} {expected}"
         assert WELCOME not in turn.text
     return check
@@ -627,16 +671,17 @@ COMMON_IN_A_QUESTION = {
     "help": helped, "more": helped, "repeat": repeated, "previous": went_back, "start-over": restarted,
     "start-assessment": already_started, "stop": goodbye, "cancel": goodbye,
     "navigate-home": goodbye, "fallback": re_asked, "unknown-intent": re_asked,
-    "number-empty": re_asked, "number-unmatched-unit": re_asked,
+    "number-empty": re_asked, "number-unmatched-unit": re_asked, "summary": summary_stopped,
 }
 AFTER_RESULT = {
     **{name: finished for name in INTENTS},
     "repeat": result_again, "help": result_help, "more": result_details, "previous": went_back,
     "start-over": restarted, "start-assessment": restarted,
-    "stop": goodbye, "cancel": goodbye, "navigate-home": goodbye, **RATE_ROWS,
+    "stop": goodbye, "cancel": goodbye, "navigate-home": goodbye, **RATE_ROWS, "summary": summary_at_result,
 }
 EXPECTED: dict[str, dict[str, Callable[[Turn], None]]] = {
     "new-session": {**{name: welcome for name in INTENTS}, "start-assessment": short_welcome,
+                    "summary": nothing_to_summarize,
                     "stop": goodbye, "cancel": goodbye, "navigate-home": goodbye,
                     "slower": rated("slow", welcome), "faster": rated("fast", welcome)},
     "first-question": {**COMMON_IN_A_QUESTION, "yes": emergency_result, "no": answered(False),
@@ -676,3 +721,6 @@ def test_every_intent_in_every_state(state: str, name: str) -> None:
     EXPECTED[state][name](turn)
     if turn.ended:
         assert "reprompt" not in turn.reply["response"]
+    # Only a summary the person asked for is written to the Alexa app (issue 10, requirement 1).
+    if not (name == "summary" and state not in ("new-session", "tampered-state")):
+        assert "card" not in turn.reply["response"], (state, name)

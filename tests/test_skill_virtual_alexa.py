@@ -50,6 +50,7 @@ def test_virtual_alexa_drives_the_live_skill(request: pytest.FixtureRequest) -> 
     for scenario in ("completeAssessment", "oneShotStartAndEmergencyExit", "oneShotCheckMyBack",
                      "oneShotAboutBackPainAndLegNumbness", "stopInNewSession",
                      "cancelAndHomeInNewSession", "help", "repeat", "goBack", "startOver",
-                     "outOfRangeNumber", "stop"):
+                     "outOfRangeNumber", "stop", "summaryAtTheResult", "summaryBeforeTheResult",
+                     "summaryInANewSession", "emergencyInEveryLocale"):
         assert f"ok   {scenario}" in result.stdout, report
     assert " 0 failed" in result.stdout, report

@@ -14,7 +14,7 @@ const path = require("path");
 const va = require("virtual-alexa");
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
-// issue 9 §5: the number each locale must give, written (card) and spoken digit by digit.
+// issue 9 §5: the number each locale must give, written (the summary card) and spoken digit by digit.
 const EMERGENCY_NUMBERS = {
   "en-US": ["911", "nine one one"],
   "en-CA": ["911", "nine one one"],
@@ -111,6 +111,7 @@ function calmAnswer(reply) {
 
 async function answerUntil(alexa, reply, done, limit = 20) {
   for (let i = 0; i < limit; i += 1) {
+    assertNoCard(reply); // issue 10: nothing is written to the Alexa app unless the person asks
     if (done(reply)) return reply;
     assert.ok(!ended(reply), "the assessment ended early");
     reply = await alexa.utter(calmAnswer(reply));
@@ -118,29 +119,89 @@ async function answerUntil(alexa, reply, done, limit = 20) {
   throw new Error("gave up after too many answers");
 }
 
+function assertNoCard(reply) {
+  assert.strictEqual(reply.response.card, undefined, `a card nobody asked for: ${JSON.stringify(reply.response.card)}`);
+}
+
+function isResult(reply) {
+  return speech(reply).includes("This is not a diagnosis.");
+}
+
+// The summary card: the only card the skill sends, when the person asks for it.
+function assertSummaryCard(reply) {
+  const card = reply.response.card;
+  assert.ok(card, "no summary card");
+  assert.strictEqual(card.type, "Simple");
+  assert.strictEqual(card.title, "Spine Check summary");
+  includes(card.content, "Your answer:");
+  includes(card.content, "Questions and rules version");
+  return card.content;
+}
+
 const scenarios = {
   async completeAssessment(alexa) {
     let reply = await alexa.launch();
     includes(speech(reply), "If this is an emergency, call nine one one");
     assertQuestion(reply);
-    reply = await answerUntil(alexa, reply, (r) => Boolean(r.response.card));
+    reply = await answerUntil(alexa, reply, isResult);
     const text = speech(reply);
     includes(text, "not a diagnosis");
     assert.ok(!text.startsWith("This could be an emergency"), text);
-    assert.strictEqual(reply.response.card.title, "Spine Check result");
-    includes(reply.response.card.content, "not a diagnosis");
-    // The result keeps the session open: the offer is the reprompt, and the app is named.
+    // The result keeps the session open: the offer is the reprompt; a summary is offered, not sent.
     assert.ok(!ended(reply), "the result must not end the session");
-    includes(text, "Alexa app");
+    includes(text, "Say summary to keep a copy.");
+    assert.ok(!text.includes("Alexa app"), text);
     includes(reprompt(reply), "Say repeat to hear this again, more for");
     const more = await alexa.utter("more");
     assert.ok(!ended(more));
+    assertNoCard(more);
     includes(speech(more), "Because you");
     const again = await alexa.utter("repeat");
+    assertNoCard(again);
     includes(speech(again), "Say repeat to hear this again");
     const bye = await alexa.utter("stop");
     assert.ok(ended(bye), "stop ends the session");
+    assertNoCard(bye);
     includes(speech(bye), "Goodbye");
+  },
+
+  async summaryAtTheResult(alexa) {
+    let reply = await alexa.launch();
+    reply = await answerUntil(alexa, reply, isResult);
+    const summary = await alexa.utter("summary");
+    const content = assertSummaryCard(summary);
+    includes(content, "Made on ");
+    includes(content, "What to do:");
+    includes(content, "not a diagnosis");
+    includes(speech(summary), "I've put your full summary in the Alexa app.");
+    assert.ok(!ended(summary), "the session stays open after the summary");
+    const again = await alexa.utter("keep a copy"); // asked twice: the same summary again
+    assert.strictEqual(assertSummaryCard(again).replace(/Made on .*\n/, ""), content.replace(/Made on .*\n/, ""));
+    const more = await alexa.utter("more");
+    assertNoCard(more);
+    includes(speech(more), "Because you");
+    const bye = await alexa.utter("stop");
+    assert.ok(ended(bye));
+    assertNoCard(bye);
+  },
+
+  async summaryBeforeTheResult(alexa) {
+    await alexa.launch();
+    await alexa.utter("no");
+    const reply = await alexa.utter("stop and keep a summary");
+    assert.ok(ended(reply), "a summary before the result ends the session");
+    const content = assertSummaryCard(reply);
+    includes(content, "You stopped before the end of the questions.");
+    includes(speech(reply), "I've put a summary of your answers so far in the Alexa app. Goodbye.");
+  },
+
+  async summaryInANewSession(alexa) {
+    const reply = await alexa.utter("ask spine check to give me a summary");
+    assertNoCard(reply);
+    assertQuestion(reply);
+    includes(speech(reply), "There is nothing to summarize yet");
+    includes(speech(reply), "If this is an emergency, call nine one one now.");
+    assert.deepStrictEqual(reply.sessionAttributes.triage.answers, []);
   },
 
   async oneShotStartAndEmergencyExit(alexa) {
@@ -149,7 +210,7 @@ const scenarios = {
     reply = await alexa.utter("yes"); // the first question screens for cauda equina syndrome
     assert.ok(!ended(reply), "the session stays open for repeat, more or go back");
     includes(speech(reply), "Call nine one one");
-    includes(reply.response.card.content, "911");
+    assertNoCard(reply);
     reply = await alexa.utter("stop");
     assert.ok(ended(reply), "stop ends it");
     includes(speech(reply), "call nine one one");
@@ -200,7 +261,12 @@ const scenarios = {
       reply = await local.utter("yes"); // the first question screens for cauda equina syndrome
       includes(speech(reply), `Call ${spoken}`);
       assert.ok(!speech(reply).includes(written), `digits spoken in ${locale}`);
-      includes(reply.response.card.content, written);
+      assertNoCard(reply);
+      const summary = await local.utter("summary");
+      includes(assertSummaryCard(summary), `Call ${written}`);
+      for (const [other] of Object.values(EMERGENCY_NUMBERS)) {
+        assert.ok(other === written || !summary.response.card.content.includes(other), `${other} on the ${locale} card`);
+      }
       reply = await local.utter("stop"); // the advice once more, in the same locale
       assert.ok(ended(reply), `stop ends the session in ${locale}`);
       includes(speech(reply), `call ${spoken}`);
