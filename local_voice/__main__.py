@@ -236,7 +236,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     spoken = f"writing prompts to {args.say_to}" if args.say_to else f"speaking at {speaker.rate} words per minute"
     out.write(f"Listening {where} with {ENGINE_DETAILS.get(listener.name, listener.name)} (loaded in {listener.load_ms:.0f} ms); {spoken}. Say help at any time.\n")
     try:
-        VoiceSession(listener, speaker, source, out, locale=args.locale, returning=args.returning).run()
+        VoiceSession(listener, speaker, source, out, locale=args.locale, returning=args.returning,
+                     summary_dir=args.summary_dir or os.curdir).run()
     except KeyboardInterrupt:  # the session has said the goodbye "stop" gives
         return 130
     finally:

@@ -9,17 +9,22 @@ and patience with silence (re-prompt a few times, then wait for "continue", neve
 from __future__ import annotations
 
 import logging
+import os
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Protocol, TextIO
 
 from local_voice.audio import NO_SPEECH_NOTICE, Utterance
 from local_voice.listeners import AudioSource, EndOfInput, Heard, Listener, normalize_phrase
 from local_voice.speakers import Speaker, clamp_rate
-from triage.vocabulary import rate_command, rate_phrases, with_rate_hint
+from triage.vocabulary import number_to_words, rate_command, rate_phrases, with_rate_hint
 
 if TYPE_CHECKING:
     from triage import Turn
+    from triage.summary_files import SavedSummary
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +48,11 @@ AGAIN = "I'll say that again."
 
 # The session's decision for one heard utterance (also printed by ``hear`` as "action").
 TAKE, CONFIRM, REASK = "take", "confirm", "reask"
-# Commands that end or wipe the assessment: read back before acting, however sure the recognizer
-# is (on real speech, digits were heard as "stop"/"quit", which ended the session at once).
-CONFIRMED_COMMANDS = frozenset({"stop", "start_over"})
+# Commands that end or wipe the assessment, or write the person's answers to files: read back before
+# acting, however sure the recognizer is (on real speech, digits were heard as "stop"/"quit", which
+# ended the session at once). "summary" does both: before the result it ends the questions, and at any
+# point it writes health data, which must only ever happen when the person asked.
+CONFIRMED_COMMANDS = frozenset({"stop", "start_over", "summary"})
 # Commands that change nothing in the assessment: acted on directly whenever they were heard at all
 # (a misheard one costs only a repeated question). Reading them back cost a turn and, worse, read
 # them back as if they were answers ("I heard slower: new numbness ... Is that right?").
@@ -55,6 +62,7 @@ HARMLESS_COMMANDS = frozenset({"repeat", "help", "more", "slower", "faster"})
 COMMAND_READ_BACKS: dict[str, str] = {
     "stop": "I heard stop. Do you want to end the assessment now?",
     "start_over": "I heard start over. Do you want to start again from the first question?",
+    "summary": "I heard summary. Do you want to stop now and keep a copy of your answers so far?",
     "back": "I heard go back. Do you want to go back to the previous question?",
     "repeat": "I heard repeat. Do you want me to say that again?",
     "help": "I heard help. Do you want help with this question?",
@@ -62,6 +70,8 @@ COMMAND_READ_BACKS: dict[str, str] = {
     "slower": "I heard slower. Do you want me to speak more slowly?",
     "faster": "I heard faster. Do you want me to speak faster?",
 }
+# At the result "summary" ends nothing, so its read-back there only asks about the copy.
+SUMMARY_AT_RESULT_READ_BACK = "I heard summary. Do you want to keep a copy of the result and your answers?"
 
 
 @dataclass
@@ -85,8 +95,8 @@ class SessionConfig:
 def decide(text: str | None, confidence: float, red_flag: bool = False, config: SessionConfig | None = None) -> str:
     """``"take"``, ``"confirm"`` or ``"reask"`` for a heard phrase (None: not understood).
 
-    Red-flag answers (yes, no or "I don't know") and the commands that end or restart the
-    assessment (stop, start over) are never taken unread: at best they are confirmed. The harmless
+    Red-flag answers (yes, no or "I don't know") and the commands that end, restart or write down the
+    assessment (stop, start over, summary) are never taken unread: at best they are confirmed. The harmless
     commands (repeat, help, more, slower, faster) are acted on whenever heard at all; "go back"
     follows the same thresholds as answers.
     """
@@ -111,6 +121,10 @@ def decide(text: str | None, confidence: float, red_flag: bool = False, config: 
 COMPACT_PER_GROUP = 4
 COMPACT_DONT_KNOW = 6
 COMPACT_COMMANDS_PER_GROUP = 2  # commands are heard at every question, so each one costs everywhere
+# Where the core's first phrases are not the ones people say: "a summary" is only "summary" again,
+# while the result's own offer ("Say summary to keep a copy.") puts "keep a copy" in their mouths.
+# Each must be one of the core's phrases for that command (tests/test_summary_voice.py checks).
+COMPACT_COMMAND_PHRASES: dict[str, tuple[str, ...]] = {"summary": ("summary", "keep a copy")}
 # Number frames: the first few of the core's frames common to every number question ("{n}",
 # "about {n}"), plus every frame specific to the question's unit ("i'm {n}", "{n} months", "a {n}").
 COMPACT_COMMON_NUMBER_FRAMES = 2
@@ -151,8 +165,9 @@ def _compact_phrases(expects: str, number_range: tuple[int, int] | None, unit: s
     # "not sure" and "i'm not sure" follow the "don't know" forms: without them they were heard as
     # "slower" (synthesized voices, issue 8).
     phrases += _first_spoken(v.dont_know_phrases(), COMPACT_DONT_KNOW)
-    for group in v.command_phrases().values():
-        phrases += group[:COMPACT_COMMANDS_PER_GROUP]
+    for name, group in v.command_phrases().items():
+        phrases += [p for p in COMPACT_COMMAND_PHRASES[name] if p in group] if name in COMPACT_COMMAND_PHRASES \
+            else group[:COMPACT_COMMANDS_PER_GROUP]
     for rate_group in RATE_PHRASES.values():
         phrases += rate_group[:COMPACT_COMMANDS_PER_GROUP]
     return phrases
@@ -204,6 +219,40 @@ def _negated(label: str) -> str:
     return f"no {label}"
 
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+_SUMMARY_NAME = re.compile(r"^spine-check-summary-(\d{4})-(\d{2})-(\d{2})-(\d{2})(\d{2})(\d{2})(?:-(\d+))?\.txt$")
+
+
+def folder_words(folder: Path) -> str:
+    """A folder's own name as words a synthesizer reads well: "my-notes_2024" -> "my notes 2024"."""
+    words = re.sub(r"[-_.\s]+", " ", folder.name).strip()
+    return words or "at the top of the disk"
+
+
+def spoken_file_name(name: str) -> str:
+    """'spine-check-summary-2026-11-30-150412-2.txt' as said: 'spine check summary, 30 November 2026,
+    fifteen oh four and twelve seconds, number 2' (espeak-ng would otherwise spell out the hyphens)."""
+    match = _SUMMARY_NAME.match(name)
+    if match is None:
+        return re.sub(r"[-_.\s]+", " ", name).strip()
+    year, month, day, hour, minute, second, clash = match.groups()
+    minutes = int(minute)
+    clock = number_to_words(int(hour)) + " " + (
+        "hundred" if minutes == 0 else f"oh {number_to_words(minutes)}" if minutes < 10 else number_to_words(minutes))
+    seconds = int(second)
+    said = (f"spine check summary, {int(day)} {_MONTHS[int(month) - 1]} {year}, {clock} and "
+            f"{number_to_words(seconds)} second{'' if seconds == 1 else 's'}")
+    return f"{said}, number {clash}" if clash else said
+
+
+def spoken_saved(saved: "SavedSummary") -> str:
+    """Where the summary went, said: the folder's name and the file's name in words."""
+    return (f"I saved your summary in your folder {folder_words(saved.text_path.parent)}, as "
+            f"{spoken_file_name(saved.text_path.name)}: a text file for you, and a file for your clinic with "
+            f"the same name.")
+
+
 class VoiceSession:
     """Runs one assessment by voice. Output lines: "Spine Check: ..." and "You (heard): ..."."""
 
@@ -217,6 +266,7 @@ class VoiceSession:
         core: Core | None = None,
         locale: str = "en-US",
         returning: bool = False,
+        summary_dir: str | os.PathLike[str] = os.curdir,
     ) -> None:
         import triage  # the core is imported lazily so this module loads without it for unit tests
 
@@ -228,6 +278,7 @@ class VoiceSession:
         self._core: Core = core or triage
         self.locale = locale  # emergency number and wording (triage.locales)
         self.returning = returning  # skip the welcome: only the emergency sentence comes first
+        self.summary_dir = summary_dir  # where "summary" writes the person's summary (and only then)
         self._labels: Callable[[str], str] = lambda qid: triage.load_questionnaire().questions[qid].confirm_label
         self._units: Callable[[str], str | None] = lambda qid: triage.load_questionnaire().questions[qid].unit
         self._prompts: Callable[[str], str] = lambda qid: triage.load_questionnaire().questions[qid].prompt
@@ -365,8 +416,36 @@ class VoiceSession:
             self.say(f"{okay} {again.text}", f"{okay} {again.speech or again.text}")
             return turn
         new_turn = self._core.step(turn.state, heard.text, self.locale)
+        if new_turn.kind == "summary":
+            return self._keep_summary(new_turn)
         self.present(new_turn)
         return new_turn
+
+    def _keep_summary(self, turn: Turn) -> Turn:
+        """The person asked for a summary (a Turn of kind "summary"): write it, print both paths, say
+        where in words, then the turn's own words. If it cannot be written, say why and lose nothing:
+        at the result the conversation stays open; before it, the current question is asked again."""
+        from triage.summary import build_summary
+        from triage.summary_files import KEPT_AT_RESULT, KEPT_BEFORE_RESULT, SummaryWriteError, path_lines, \
+            write_summary
+
+        try:
+            saved = write_summary(build_summary(turn.state, datetime.now().astimezone(), self.locale),
+                                  self.summary_dir)
+        except SummaryWriteError as exc:
+            self.out.write(f"Summary not saved: {exc.reason}.\n")
+            said = exc.said(folder_words(exc.folder))
+            if not turn.ended:
+                self.say(f"{said} {KEPT_AT_RESULT} {turn.text}", f"{said} {KEPT_AT_RESULT} {turn.speech or turn.text}")
+                return turn
+            again = self._core.step(turn.state, "repeat", self.locale)
+            self.say(f"{said} {KEPT_BEFORE_RESULT} {again.text}",
+                     f"{said} {KEPT_BEFORE_RESULT} {again.speech or again.text}")
+            return again
+        self.out.write(path_lines(saved))
+        self.say(spoken_saved(saved))
+        self.present(turn)
+        return turn
 
     def _change_rate(self, rate: str) -> str:
         """Apply "slower" or "faster"; returns what to say before the repeated prompt."""
@@ -388,6 +467,8 @@ class VoiceSession:
         from triage.parsing import is_dont_know
 
         command = self._parse_command(text) or rate_command(text)
+        if command == "summary" and turn.expects == "command":
+            return SUMMARY_AT_RESULT_READ_BACK
         if command is not None:
             return COMMAND_READ_BACKS.get(command, f"I heard {command.replace('_', ' ')}. Do you want to do that?")
         label = self._labels(turn.question_id) if turn.question_id and turn.expects == "yes_no" else ""

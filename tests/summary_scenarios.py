@@ -239,3 +239,33 @@ def health_words(state: dict[str, Any]) -> list[str]:
     record = build_summary(state, _any_time(), "en-US")
     words = [f"Your answer: {a.answer_text}" for a in record.answers] + [a.question for a in record.answers]
     return words + list(record.reasons) + [record.message]
+
+
+# In this process: a hook (PEP 578 audit events; it cannot be removed, so it is installed once and
+# records only while a watch is on) that lists every file opened for writing.
+_WATCHES: list[list[str]] = []
+_HOOKED = False
+
+
+def _write_watcher(event: str, args: tuple) -> None:
+    if not _WATCHES or event != "open":
+        return
+    path, mode, flags = args
+    wants_write = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+    if (isinstance(mode, str) and any(c in mode for c in "wax+")) or (isinstance(flags, int) and flags & wants_write):
+        _WATCHES[-1].append(str(path))
+
+
+class watch_writes:
+    """`with watch_writes() as opened:` -> every path this process opened for writing meanwhile."""
+
+    def __enter__(self) -> list[str]:
+        global _HOOKED
+        if not _HOOKED:
+            sys.addaudithook(_write_watcher)
+            _HOOKED = True
+        _WATCHES.append([])
+        return _WATCHES[-1]
+
+    def __exit__(self, *exc: object) -> None:
+        _WATCHES.pop()

@@ -6,6 +6,7 @@ not from triage.fhir), so it checks the generated conditions rather than restati
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -176,6 +177,27 @@ def test_enable_when_never_disables_a_question_the_assessment_asks(
     print(f"\nquestions asked over {len(paths)} paths: {checked}, each enabled by the answers before it")
 
 
+def test_figures_what_a_form_shows_beyond_the_questions_asked(
+        paths: list[list[tuple[str, Any]]], completed: list[tuple[SummaryRecord, dict[str, Any]]],
+        items: dict[str, dict[str, Any]]) -> None:
+    """How loose the necessary condition is: a FHIR form holding a path's answers also enables the
+    questions Spine Check did not ask on it whose enableWhen holds (printed with -s)."""
+    extra_counts: list[int] = []
+    shown_most: dict[str, int] = {}
+    for answers, (_, bundle) in zip(paths, completed, strict=True):
+        as_fhir = {item["linkId"]: item["answer"] for item in _response(bundle)["item"]}
+        asked = {qid for qid, _ in answers}
+        extra = [qid for qid in QUESTIONNAIRE.order if qid not in asked and enabled(items[qid], as_fhir)]
+        extra_counts.append(len(extra))
+        for qid in extra:
+            shown_most[qid] = shown_most.get(qid, 0) + 1
+    exact = extra_counts.count(0)
+    print(f"\nform enables exactly the questions asked on {exact} of {len(paths)} paths; questions beyond: "
+          f"median {statistics.median(extra_counts)}, max {max(extra_counts)}; most often "
+          f"{sorted(shown_most.items(), key=lambda kv: -kv[1])[:4]}")
+    assert max(extra_counts) < len(QUESTIONNAIRE.order) - 2
+
+
 # Where the engine skips a question, the form should mostly skip it too: rows of answers after which
 # a question must be disabled (each row fails if its enableWhen were dropped).
 SKIPPED = [
@@ -197,6 +219,10 @@ SKIPPED = [
                            "duration_weeks": 11}),
     ("conservative_care_weeks", {"duration_weeks": 5}),
     ("worse_walking_better_sitting", {"duration_weeks": 0}),
+    # A "yes" that is an emergency by itself ends the questions: nothing after it is enabled.
+    ("major_trauma", {"cauda_equina_signs": True}),
+    ("duration_weeks", {"cauda_equina_signs": False, "major_trauma": True}),
+    ("daily_impact", {"weakness_getting_worse": True}),
 ]
 
 

@@ -20,9 +20,12 @@ import json
 import operator
 import uuid
 from dataclasses import asdict
+from functools import lru_cache
 from typing import Any, Mapping, NamedTuple
 
+from .knowledge import derive
 from .model import TIERS, Question, data_version, load_questionnaire, load_rules
+from .outcome import questions_end
 from .summary import COMPLETED, STOPPED, SummaryRecord
 
 # A placeholder canonical base (RFC 2606 "example" domain): it names our definitions, it serves nothing.
@@ -161,7 +164,8 @@ def tier_code_system() -> dict[str, Any]:
 # emergency or after ten questions, and reasons in three values over concepts, while FHIR enableWhen
 # is one flat list, all or any, of tests on earlier answers. So each ask_if is turned into a formula
 # over earlier answers that must hold whenever the engine asks, then weakened until it is flat:
-# dropping a conjunct, or one side of an "and" inside an "or", only makes it hold more often.
+# dropping a conjunct, or one side of an "and" inside an "or", only makes it hold more often. One
+# stop is expressible and added where the list stays an "all": a "yes" that alone is an emergency.
 # tests/test_fhir.py checks on every enumerated path that each asked question's enableWhen is true
 # on the answers given before it.
 
@@ -274,6 +278,14 @@ def _flat(formula: _Formula) -> tuple[list[_Atom], str | None]:
         return [], None  # false cannot happen for a question the engine can ask: be safe, enable it
     if formula.op == "and":
         atoms = [part.parts[0] for part in formula.parts if part.op == "atom"]
+        # An "or" inside loses its sides that contradict a test of the "and" ("a or b" with "not b" is
+        # "a"); one left over is a test of its own.
+        for part in formula.parts:
+            if part.op == "or" and all(member.op == "atom" for member in part.parts):
+                left = [member.parts[0] for member in part.parts
+                        if not any(_contradict(member.parts[0], atom) for atom in atoms)]
+                if len(left) == 1:
+                    atoms.append(left[0])
         if atoms:  # drop the nested "or"s: fewer conjuncts hold more often
             return _absorbed(atoms, "all"), "all" if len(atoms) > 1 else None
         return _flat(formula.parts[0])  # only "or"s: keep the first one
@@ -306,13 +318,23 @@ def _absorbed(atoms: list[_Atom], behavior: str) -> list[_Atom]:
     return [atom for index, atom in enumerate(atoms) if not redundant(index, atom)]
 
 
+def _contradict(first: _Atom, second: _Atom) -> bool:
+    """No answer (nor the lack of one) meets both tests."""
+    return first.link_id == second.link_id and not any(
+        _holds(first, value) and _holds(second, value) for value in _answer_domain(first.link_id))
+
+
+def _answer_domain(link_id: str) -> list[Any]:
+    """Every answer an item allows, and None (no answer, or "I don't know")."""
+    question = load_questionnaire().questions[link_id]
+    low, high = question.range or (0, 0)
+    return [*(["yes", "no"] if question.type == "yes_no" else range(low, high + 1)), None]
+
+
 def _implies(first: _Atom, second: _Atom) -> bool:
     if first.link_id != second.link_id:
         return False
-    question = load_questionnaire().questions[first.link_id]
-    low, high = question.range or (0, 0)
-    domain: list[Any] = ["yes", "no"] if question.type == "yes_no" else list(range(low, high + 1))
-    return all(_holds(second, value) for value in [*domain, None] if _holds(first, value))
+    return all(_holds(second, value) for value in _answer_domain(first.link_id) if _holds(first, value))
 
 
 _COMPARE = {"eq": operator.eq, "lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge}
@@ -326,11 +348,29 @@ def _holds(atom: _Atom, value: Any) -> bool:
     return value is not None and bool(_COMPARE[atom.operator](value, atom.answer))
 
 
+@lru_cache(maxsize=1)
+def _stopping_yes() -> frozenset[str]:
+    """The yes/no questions whose "yes" alone ends the questions (an emergency rule fires on it)."""
+    questionnaire = load_questionnaire()
+    return frozenset(qid for qid, question in questionnaire.questions.items()
+                     if question.type == "yes_no" and questions_end(derive(questionnaire, [(qid, True)])))
+
+
 def enable_when(question: Question, earlier: tuple[str, ...]) -> tuple[list[dict[str, Any]], str | None]:
     """The FHIR `enableWhen` list and `enableBehavior` (None for one test or none) of `question`,
     given the ids of the questions asked before it in the data's order."""
-    if question.ask_if is None:
-        return [], None
+    questionnaire = load_questionnaire()
+    # A "yes" that by itself ends the questions (an emergency) means nothing after it is asked.
+    stops = [_Atom(qid, "ne", "yes") for qid in earlier if qid in _stopping_yes()]
+    atoms, behavior = _ask_if_tests(question, earlier) if question.ask_if is not None else ([], None)
+    if behavior != "any":  # add the stops only where the tests stay one flat "all"
+        atoms = _absorbed(list(dict.fromkeys(atoms + stops)), "all")
+        behavior = "all" if len(atoms) > 1 else None
+    return [_enable_when_json(atom, questionnaire.questions[atom.link_id]) for atom in atoms], behavior
+
+
+def _ask_if_tests(question: Question, earlier: tuple[str, ...]) -> tuple[list[_Atom], str | None]:
+    """The question's ask_if as a necessary condition over earlier answers, made flat."""
     questionnaire = load_questionnaire()
     asked_by: dict[str, tuple[str, ...]] = {}
     for qid in earlier:
@@ -338,9 +378,7 @@ def enable_when(question: Question, earlier: tuple[str, ...]) -> tuple[list[dict
             asked_by[concept] = asked_by.get(concept, ()) + (qid,)
     ctx = _Context(asked_by, {qid: q.concepts for qid, q in questionnaire.questions.items()},
                    questionnaire.requires_any)
-    formula = _need(question.ask_if, "notF" if question.red_flag else "T", ctx)
-    atoms, behavior = _flat(formula)
-    return [_enable_when_json(atom, questionnaire.questions[atom.link_id]) for atom in atoms], behavior
+    return _flat(_need(question.ask_if, "notF" if question.red_flag else "T", ctx))
 
 
 def _enable_when_json(atom: _Atom, asked: Question) -> dict[str, Any]:

@@ -63,6 +63,11 @@ class SummaryWriteError(Exception):
         return f"The summary could not be saved: {self._template.format(folder=folder_words)}."
 
 
+def path_lines(saved: SavedSummary) -> str:
+    """Both files by their whole path, one a line, for a front end to print."""
+    return f"  For you, plain text: {saved.text_path}\n  For a clinic, FHIR R4: {saved.fhir_path}\n"
+
+
 def file_stem(created: datetime, clash: int = 1) -> str:
     """'spine-check-summary-2026-11-30-150412', then '...-150412-2' for the second in that second."""
     stem = f"{PREFIX}-{created:%Y-%m-%d-%H%M%S}"

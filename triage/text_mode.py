@@ -19,7 +19,8 @@ from .model import load_questionnaire
 from .outcome import outcome_summary
 from .locales import DEFAULT_LOCALE
 from .summary import build_summary
-from .summary_files import KEPT_AT_RESULT, KEPT_BEFORE_RESULT, SavedSummary, SummaryWriteError, write_summary
+from .summary_files import (KEPT_AT_RESULT, KEPT_BEFORE_RESULT, SavedSummary, SummaryWriteError, path_lines,
+                            write_summary)
 
 
 def _show(turn: Turn, out: TextIO) -> None:
@@ -50,8 +51,7 @@ def _offer(turn: Turn) -> str:
 
 def saved_lines(saved: SavedSummary) -> str:
     """Where the summary went, both files by their whole path, one a line."""
-    return (f"Spine Check: Your summary is saved.\n  For you, plain text: {saved.text_path}\n"
-            f"  For a clinic, FHIR R4: {saved.fhir_path}\n")
+    return "Spine Check: Your summary is saved.\n" + path_lines(saved)
 
 
 def _summary(turn: Turn, out: TextIO, locale: str, summary_dir: str | os.PathLike[str]) -> Turn:
