@@ -501,3 +501,16 @@ def test_envelope_speech_marks_the_card_and_card_prints_it(tmp_path: Any, capsys
     assert capsys.readouterr().out == f"{CARD_TITLE}\n\n{card_text(chat.reply).rstrip()}\n"
     assert main(["card", str(result)]) == 1
     assert "has no card" in capsys.readouterr().err
+
+
+def test_a_forged_summary_with_an_unmatched_custom_slot_is_re_asked_without_a_card() -> None:
+    """Like every intent: a custom slot Alexa could not resolve is never acted on."""
+    from test_skill_requests import unit_slot
+
+    chat = to_result(Conversation())
+    at_result = chat.state
+    forged = intent(SUMMARY_INTENT)
+    forged["intent"]["slots"] = {"unit": unit_slot("decades", "ER_SUCCESS_NO_MATCH")}
+    reply = chat.send(forged)
+    assert card_of(reply) is None
+    assert speech_text(reply) == step(at_result, "").speech and chat.state == at_result
