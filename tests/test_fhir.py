@@ -126,6 +126,7 @@ def _assessment(bundle: dict[str, Any]) -> dict[str, Any]:
 
 def test_questionnaire_validates_as_r4_and_follows_the_data(questionnaire: dict[str, Any]) -> None:
     Questionnaire.model_validate(questionnaire)
+    assert not _empty_values(questionnaire)
     assert questionnaire["url"] == QUESTIONNAIRE_URL and QUESTIONNAIRE_URL.startswith(FHIR_BASE)
     assert questionnaire["version"] == data_version()
     assert questionnaire["subjectType"] == ["Patient"] and questionnaire["status"] == "active"
@@ -255,6 +256,11 @@ def _walk(value: Any) -> Iterator[tuple[str, Any]]:
             yield from _walk(inner)
 
 
+def _empty_values(resource: Any) -> list[Any]:
+    return [value for _, value in _walk(resource) if value in ([], {}, "") or
+            (isinstance(value, str) and value != value.strip())]
+
+
 def check_bundle(bundle: dict[str, Any], record: SummaryRecord, items: dict[str, dict[str, Any]]) -> None:
     """Everything a clinic relies on, beyond what the R4B models check."""
     assert bundle["type"] == "collection" and bundle["language"] == record.locale
@@ -268,11 +274,12 @@ def check_bundle(bundle: dict[str, Any], record: SummaryRecord, items: dict[str,
     assert response["status"] == record.status
     assert assessment["status"] == ("preliminary" if stopped else "final")
     assert response["questionnaire"] == f"{QUESTIONNAIRE_URL}|{data_version()}"
-    assert [item["linkId"] for item in response["item"]] == [a.question_id for a in record.answers]
+    response_items = response.get("item", [])
+    assert [item["linkId"] for item in response_items] == [a.question_id for a in record.answers]
     yes_first = [QUESTIONNAIRE.questions[item["linkId"]].red_flag
-                 and item["answer"][0].get("valueCoding", {}).get("code") == "LA33-6" for item in response["item"]]
+                 and item["answer"][0].get("valueCoding", {}).get("code") == "LA33-6" for item in response_items]
     assert yes_first == sorted(yes_first, reverse=True), "red flags answered yes come first"
-    for item, answered in zip(response["item"], record.answers, strict=True):
+    for item, answered in zip(response_items, record.answers, strict=True):
         question_item = items[item["linkId"]]  # every linkId is in the Questionnaire
         (answer,) = item["answer"]
         if answered.value is None:
@@ -292,6 +299,7 @@ def check_bundle(bundle: dict[str, Any], record: SummaryRecord, items: dict[str,
     assert assessment["note"][0]["text"] == record.disclaimer
     assert any("floor" in note["text"] for note in assessment["note"]) == stopped
     assert set(assessment["subject"]) == {"display"}
+    assert not _empty_values(bundle), "FHIR JSON has no empty arrays, objects or strings"
     keys = {key for key, _ in _walk(bundle)}
     assert not keys & {"identifier", "name", "patient", "device", "performer", "id"}, keys
 
@@ -319,7 +327,7 @@ def test_every_stopped_prefix_gives_a_valid_bundle(paths: list[list[tuple[str, A
         bundle = summary_bundle(record)
         Bundle.model_validate(bundle)
         check_bundle(bundle, record, items)
-    assert len(prefixes) > 1000
+    assert len(prefixes) > 1000 and prefixes[0] == ()  # a stop at the very first question included
     print(f"\nbundles validated: {len(prefixes)} stopped prefixes in {time.perf_counter() - began:.1f} s")
 
 

@@ -436,15 +436,17 @@ def _answer(value: bool | int | None) -> dict[str, Any]:
 
 
 def _questionnaire_response(record: SummaryRecord, when: str) -> dict[str, Any]:
-    return {
+    response: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "language": record.locale,
         "questionnaire": f"{QUESTIONNAIRE_URL}|{record.version}",
         "status": COMPLETED if record.status == COMPLETED else STOPPED,
         "authored": when,
-        "item": [{"linkId": item.question_id, "text": item.question, "answer": [_answer(item.value)]}
-                 for item in record.answers],
     }
+    if record.answers:  # FHIR JSON has no empty arrays: a stop at the first question has no items
+        response["item"] = [{"linkId": item.question_id, "text": item.question, "answer": [_answer(item.value)]}
+                            for item in record.answers]
+    return response
 
 
 def _risk_assessment(record: SummaryRecord, when: str, response_url: str) -> dict[str, Any]:
