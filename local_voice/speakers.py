@@ -10,6 +10,7 @@ can exit non-zero: a run in which a person heard nothing must not look like a su
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import shutil
@@ -118,11 +119,15 @@ class EspeakNgSynth:
         self._timeout_s = timeout_s
 
     def render(self, text: str, rate: int) -> tuple[np.ndarray, int]:
-        with tempfile.TemporaryDirectory(prefix="spine-say-") as tmp:
-            path = Path(tmp) / "say.wav"
-            subprocess.run(["espeak-ng", "-v", self._voice, "-s", str(rate), "-w", str(path), text],
-                           check=True, capture_output=True, timeout=self._timeout_s)
-            samples, frame_rate = _read_pcm16(path)
+        # The WAV comes on stdout, never through a file: a prompt can be a read-back of a health answer
+        # ("I heard yes: new numbness ..."), and nothing about the answers is written anywhere unless the
+        # person asks for a summary (issue 10). espeak-ng streams it with the header's sizes unknown
+        # (0x7ffff000), so the frames are read to the end of the data.
+        result = subprocess.run(["espeak-ng", "-v", self._voice, "-s", str(rate), "--stdout", text],
+                                check=True, capture_output=True, timeout=self._timeout_s)
+        with wave.open(io.BytesIO(result.stdout), "rb") as wav:
+            samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").copy()
+            frame_rate = wav.getframerate()
         if len(samples) == 0:
             raise RuntimeError("espeak-ng produced no audio")
         return samples, frame_rate

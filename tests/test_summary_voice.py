@@ -27,8 +27,8 @@ from local_voice.speakers import RecordingSpeaker
 from local_voice.synth import SPEEDS, VOICES, espeak_available, synthesize_many
 from triage.parsing import parse_command
 from triage.vocabulary import command_phrases, number_to_words
-from summary_scenarios import (EMERGENCY, ROOT, ROUTINE, SPECIALIST, assert_written_pair,
-                               capture_all_logging, final_state, health_words, script, summary_files, text_files,
+from summary_scenarios import (EMERGENCY, ROOT, ROUTINE, SPECIALIST, assert_written_pair, capture_all_logging,
+                               clean_env, final_state, health_words, run_audited, script, summary_files, text_files,
                                tree, watch_writes)
 from test_summary_text_mode import BAD_FOLDERS
 from test_voice_spoken import ClipCache, Patient
@@ -352,3 +352,28 @@ def test_cli_a_bad_summary_dir_is_one_line_and_exit_2_before_the_welcome(clips, 
 ])
 def test_the_file_name_is_said_in_words(voice_name, expected):
     assert spoken_file_name(voice_name) == expected
+
+
+@pytest.mark.parametrize("summary_asked", [False, True], ids=["without asking", "asking"])
+def test_cli_whole_assessment_writes_only_what_was_asked_and_logs_no_answer(clips, tmp_path, summary_asked):
+    """`python -m local_voice -v` (diagnostics on) through the emergency path from WAV files, every file
+    opened for writing recorded (PEP 578 audit events): only the prompts asked for with --say-to, and
+    the two summary files only when "summary" was said. Its log (stderr) holds no answer."""
+    cwd, home, tmp, chosen, prompts = (tmp_path / d for d in ("cwd", "home", "tmp", "chosen", "prompts"))
+    for folder in (cwd, home, tmp, chosen):
+        folder.mkdir()
+    words = ["yes", "yes"] + (["summary", "yes"] if summary_asked else []) + ["stop", "yes"]
+    files = [str(clips.wav(w)) for w in words]
+    before = tree(cwd, home, tmp, chosen)
+    result, opened = run_audited("local_voice", ["-v", "--listen-from", *files, "--say-to", str(prompts),
+                                                 "--summary-dir", str(chosen)], "", cwd, clean_env(home, tmp))
+    assert result.returncode == 0, result.stderr
+    # The prompts' folder and files are what --say-to asked for: prompts only (read-backs included).
+    written = [p for p in opened if str(prompts) not in p]
+    expected = sorted(str(p) for p in summary_files(chosen))
+    assert sorted(written) == expected and len(expected) == (2 if summary_asked else 0), opened
+    after = tree(cwd, home, tmp, chosen)
+    assert {k: v for k, v in after.items() if not k.startswith(str(chosen))} == before
+    state = final_state(["yes", "yes"])
+    leaked = [w for w in health_words(state) if w in result.stderr]
+    assert leaked == [], result.stderr
