@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from pydantic import ValidationError
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.codesystem import CodeSystem
 from fhir.resources.R4B.questionnaire import Questionnaire
@@ -263,6 +264,7 @@ def _empty_values(resource: Any) -> list[Any]:
 
 def check_bundle(bundle: dict[str, Any], record: SummaryRecord, items: dict[str, dict[str, Any]]) -> None:
     """Everything a clinic relies on, beyond what the R4B models check."""
+    assert not _empty_values(bundle), "FHIR JSON has no empty arrays, objects or strings"
     assert bundle["type"] == "collection" and bundle["language"] == record.locale
     assert bundle["timestamp"] == record.created.isoformat(timespec="seconds")
     urls = [entry["fullUrl"] for entry in bundle["entry"]]
@@ -299,7 +301,6 @@ def check_bundle(bundle: dict[str, Any], record: SummaryRecord, items: dict[str,
     assert assessment["note"][0]["text"] == record.disclaimer
     assert any("floor" in note["text"] for note in assessment["note"]) == stopped
     assert set(assessment["subject"]) == {"display"}
-    assert not _empty_values(bundle), "FHIR JSON has no empty arrays, objects or strings"
     keys = {key for key, _ in _walk(bundle)}
     assert not keys & {"identifier", "name", "patient", "device", "performer", "id"}, keys
 
@@ -329,6 +330,77 @@ def test_every_stopped_prefix_gives_a_valid_bundle(paths: list[list[tuple[str, A
         check_bundle(bundle, record, items)
     assert len(prefixes) > 1000 and prefixes[0] == ()  # a stop at the very first question included
     print(f"\nbundles validated: {len(prefixes)} stopped prefixes in {time.perf_counter() - began:.1f} s")
+
+
+def _broken(change: Any) -> tuple[dict[str, Any], SummaryRecord]:
+    record = build_summary(stopped_state([("cauda_equina_signs", False), ("major_trauma", UNKNOWN)]), CREATED, "en-US")
+    bundle = summary_bundle(record)
+    change(bundle, bundle["entry"][0]["resource"], bundle["entry"][1]["resource"])
+    return bundle, record
+
+
+# What the R4B models refuse: structure, types, cardinality, date formats, unknown elements.
+REFUSED_BY_THE_MODELS = {
+    "no subject": lambda b, qr, ra: ra.pop("subject"),
+    "a time without its offset": lambda b, qr, ra: b.update(timestamp="2026-11-30T10:00:00"),
+    "a date in another format": lambda b, qr, ra: qr.update(authored="30/11/2026"),
+    "a tier as a bare string": lambda b, qr, ra: ra["prediction"][0].update(qualitativeRisk="urgent"),
+    "two values in one answer": lambda b, qr, ra: qr["item"][0]["answer"][0].update(valueInteger=3),
+    "an item without linkId": lambda b, qr, ra: qr["item"][0].pop("linkId"),
+    "an element FHIR does not have": lambda b, qr, ra: ra.update(urgency="urgent"),
+    "an extension without url": lambda b, qr, ra: qr["item"][1]["answer"][0]["extension"][0].pop("url"),
+}
+# What they let through (codes are not checked against their value sets, empty arrays pass), and
+# check_bundle catches.
+PASSED_BY_THE_MODELS = {
+    "a response status FHIR does not have": lambda b, qr, ra: qr.update(status="done"),
+    "an assessment status FHIR does not have": lambda b, qr, ra: ra.update(status="finished"),
+    "a bundle type FHIR does not have": lambda b, qr, ra: b.update(type="bag"),
+    "an empty array": lambda b, qr, ra: ra.update(note=[]),
+    "an answer outside the answer options": lambda b, qr, ra: qr["item"][0]["answer"][0]["valueCoding"].update(
+        code="LA4489-6"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED_BY_THE_MODELS))
+def test_the_r4b_models_refuse_a_broken_bundle(name: str) -> None:
+    bundle, _ = _broken(REFUSED_BY_THE_MODELS[name])
+    with pytest.raises(ValidationError):
+        Bundle.model_validate(bundle)
+
+
+@pytest.mark.parametrize("name", sorted(PASSED_BY_THE_MODELS))
+def test_what_the_models_let_through_the_bundle_checks_catch(name: str, items: dict[str, dict[str, Any]]) -> None:
+    bundle, record = _broken(PASSED_BY_THE_MODELS[name])
+    Bundle.model_validate(bundle)
+    with pytest.raises(AssertionError):
+        check_bundle(bundle, record, items)
+
+
+def _trample(value: Any) -> None:
+    """Change every object and array inside `value`, as a careless caller might."""
+    if isinstance(value, dict):
+        for inner in list(value.values()):
+            _trample(inner)
+        value.clear()
+        value["changed"] = True
+    elif isinstance(value, list):
+        for inner in value:
+            _trample(inner)
+        value.append("changed")
+
+
+@pytest.mark.parametrize("make", [
+    lambda: summary_bundle(build_summary(completed_state([("cauda_equina_signs", True)]), CREATED, "en-GB")),
+    lambda: summary_bundle(build_summary(stopped_state([("cauda_equina_signs", False), ("major_trauma", False),
+                                                        ("leg_numbness_or_weakness", UNKNOWN)]), CREATED, "en-US")),
+    questionnaire_resource,
+    tier_code_system,
+], ids=["completed bundle", "stopped bundle", "questionnaire", "code system"])
+def test_changing_an_output_never_changes_the_next_one(make: Any) -> None:
+    before = json.dumps(make(), sort_keys=True)
+    _trample(make())
+    assert json.dumps(make(), sort_keys=True) == before
 
 
 def test_tier_codes_cover_every_tier() -> None:

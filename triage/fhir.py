@@ -11,7 +11,8 @@ system of our own (the urgency tiers) under `FHIR_BASE`, a placeholder canonical
 publishes no FHIR server, and the URLs below identify the definitions, they are not fetched.
 The tests validate every output with the `fhir.resources` R4B models.
 
-Nothing here names or identifies the person or the device: the RiskAssessment's required `subject`
+Every call returns a new structure that shares nothing with this module or with other calls, so a
+caller may change what it gets. Nothing here names or identifies the person or the device: the RiskAssessment's required `subject`
 is a Reference with a display only, and entry ids are UUIDs derived from the summary's content.
 """
 from __future__ import annotations
@@ -109,7 +110,7 @@ def _questionnaire_item(question: Question, earlier: tuple[str, ...]) -> dict[st
     extensions: list[dict[str, Any]] = []
     if question.type == "yes_no":
         item["type"] = "choice"
-        item["answerOption"] = [{"valueCoding": YES_CODING}, {"valueCoding": NO_CODING}]
+        item["answerOption"] = [{"valueCoding": dict(YES_CODING)}, {"valueCoding": dict(NO_CODING)}]
     else:
         item["type"] = "integer"
         low, high = question.range or (0, 0)
@@ -118,7 +119,7 @@ def _questionnaire_item(question: Question, earlier: tuple[str, ...]) -> dict[st
             code, display = UCUM_UNITS[question.unit]
             extensions.append({"url": EXT_UNIT, "valueCoding": {"system": UCUM, "code": code, "display": display}})
         if question.concepts == ("pain_score",):
-            item["code"] = [PAIN_SCORE_CODING]
+            item["code"] = [dict(PAIN_SCORE_CODING)]
     if extensions:
         item["extension"] = extensions
     conditions, behavior = enable_when(question, earlier)
@@ -384,7 +385,7 @@ def _ask_if_tests(question: Question, earlier: tuple[str, ...]) -> tuple[list[_A
 def _enable_when_json(atom: _Atom, asked: Question) -> dict[str, Any]:
     condition: dict[str, Any] = {"question": atom.link_id, "operator": _FHIR_OPERATOR[atom.operator]}
     if asked.type == "yes_no":
-        condition["answerCoding"] = YES_CODING if atom.answer == "yes" else NO_CODING
+        condition["answerCoding"] = dict(YES_CODING if atom.answer == "yes" else NO_CODING)
     else:
         condition["answerInteger"] = atom.answer
     return condition
@@ -431,7 +432,7 @@ def _answer(value: bool | int | None) -> dict[str, Any]:
     if value is None:
         return {"extension": [{"url": DATA_ABSENT_REASON, "valueCode": ASKED_UNKNOWN}]}
     if isinstance(value, bool):
-        return {"valueCoding": YES_CODING if value else NO_CODING}
+        return {"valueCoding": dict(YES_CODING if value else NO_CODING)}
     return {"valueInteger": value}
 
 
