@@ -175,7 +175,11 @@ def test_start_over_gives_a_fresh_summary(tmp_path):
 
 ASKING = ["summary", "Summary.", "SUMMARY", "summary please", "a summary please", "give me a summary",
           "Give me a summary!", "i want a summary", "keep a copy", "keep a copy please", "save a copy",
-          "save it", "send me a summary", "um, summary", "okay summary"]
+          "save it", "send me a summary", "um, summary", "okay summary",
+          # Asked as a question or a wish (were "not understood" before they were added to the core's words):
+          "Can I have a summary?", "can I get a summary", "could I have a summary please", "I'd like a summary",
+          "I would like a summary", "give me a copy", "I want a copy", "can I have a copy", "could I have a copy?",
+          "I'd like a copy", "print a summary", "print a copy"]
 NOT_ASKING = ["no summary", "I don't want a summary", "stop", "no", "repeat", "more", "copy"]
 
 

@@ -7,7 +7,7 @@
   `collection` holding a `QuestionnaireResponse` (the answers) and a `RiskAssessment` (the result).
 
 Only base R4 resources and extensions from the FHIR core specification are used, plus one code
-system of our own (the urgency tiers) under `FHIR_BASE`, a placeholder canonical base: Spine Check
+system (the urgency tiers) and one extension (an item's exact skip condition) of our own under `FHIR_BASE`, a placeholder canonical base: Spine Check
 publishes no FHIR server, and the URLs below identify the definitions, they are not fetched.
 The tests validate every output with the `fhir.resources` R4B models.
 
@@ -51,6 +51,9 @@ EXT_UNIT = "http://hl7.org/fhir/StructureDefinition/questionnaire-unit"
 # computable; enableWhen compares `answerInteger` directly; the engine's answers are whole numbers;
 # and questionnaire-unit exists for exactly this (turning the integer into a Quantity on extraction).
 UCUM_UNITS = {"weeks": ("wk", "week"), "years": ("a", "year")}
+# Spine Check's exact skip condition of an item (its `ask_if`, JSON in the expression language of
+# triage/knowledge.py), beside the enableWhen that can only approximate it.
+EXT_ASK_IF = f"{FHIR_BASE}/StructureDefinition/spine-check-ask-if"
 # The pain score's standard code, so a clinic's system can file it without reading our linkIds.
 PAIN_SCORE_CODING = {"system": LOINC, "code": "72514-3",
                      "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported"}
@@ -120,6 +123,8 @@ def _questionnaire_item(question: Question, earlier: tuple[str, ...]) -> dict[st
             extensions.append({"url": EXT_UNIT, "valueCoding": {"system": UCUM, "code": code, "display": display}})
         if question.concepts == ("pain_score",):
             item["code"] = [dict(PAIN_SCORE_CODING)]
+    if question.ask_if is not None:
+        extensions.append({"url": EXT_ASK_IF, "valueString": json.dumps(question.ask_if, separators=(", ", ": "))})
     if extensions:
         item["extension"] = extensions
     conditions, behavior = enable_when(question, earlier)
