@@ -276,7 +276,10 @@ def summary_card(state: Any, created: datetime, locale: str) -> SimpleCard:
     # Imported on a summary request only: a Lambda cold start (a LaunchRequest) never pays for them.
     from triage.summary import build_summary, person_text
 
-    return SimpleCard(title=CARD_TITLE, content=fit_card(person_text(build_summary(state, created, locale))))
+    text = person_text(build_summary(state, created, locale))
+    # The text opens with its own title ("Spine Check summary"); the card shows the title already.
+    text = text.split("\n", 1)[1] if text.startswith(CARD_TITLE + "\n") else text
+    return SimpleCard(title=CARD_TITLE, content=fit_card(text))
 
 
 class _IntentHandler(AbstractRequestHandler):

@@ -180,7 +180,7 @@ ASKING = ["summary", "Summary.", "SUMMARY", "summary please", "a summary please"
           "Can I have a summary?", "can I get a summary", "could I have a summary please", "I'd like a summary",
           "I would like a summary", "give me a copy", "I want a copy", "can I have a copy", "could I have a copy?",
           "I'd like a copy", "print a summary", "print a copy"]
-NOT_ASKING = ["no summary", "I don't want a summary", "stop", "no", "repeat", "more", "copy"]
+NOT_ASKING = ["no summary", "I don't want a summary", "stop", "no", "repeat", "more", "don't keep a copy", "no copy"]
 
 
 @pytest.mark.parametrize("said", ASKING)
@@ -382,3 +382,13 @@ def test_run_sh_passes_summary_dir_through_and_stays_in_the_folder_it_was_starte
     target = chosen if given else started_in
     assert len(summary_files(target)) == 2 and sorted(saved_paths(result.stdout)) == summary_files(target)
     assert summary_files(ROOT) == []  # never in the checkout
+
+
+@pytest.mark.parametrize("empty", ["", " "])
+@pytest.mark.parametrize("command", [["-m", "triage"], ["-m", "local_voice", "--text"]], ids=["triage", "local_voice"])
+def test_an_empty_summary_dir_is_a_mistake_not_the_current_folder(empty, command):
+    """`--summary-dir "$UNSET"` says so instead of quietly saving where the program was started."""
+    result = subprocess.run([sys.executable, *command, "--summary-dir", empty], input="no\n",
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 2 and result.stdout == "", result
+    assert result.stderr.count("\n") == 1 and "--summary-dir: an empty name is not a folder" in result.stderr

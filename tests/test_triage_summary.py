@@ -65,7 +65,8 @@ def test_every_path_summary_holds_what_the_issue_lists():
         outcome = outcome_for(list(answers))
         assert record.tier == outcome["tier"] and record.specialist == outcome["specialist"]
         for part in (record.message, *record.reasons, *record.patterns, *record.advice, record.watch_for_intro,
-                     *record.watch_for, record.disclaimer, record.version, "30 November 2026 at 15:04 UTC"):
+                     *record.watch_for, record.disclaimer, "30 November 2026 at 15:04 UTC",
+                     "version {}, build {}.".format(*record.version.split("+"))):
             assert part in text, (answers, part)
         assert record.destination.lower() in text.lower()
         assert [a.question_id for a in record.answers if not _warning_yes(a)] == \
@@ -110,21 +111,20 @@ def test_the_summary_speaks_the_locales_emergency_number_and_department(locale):
 
 
 def test_a_stopped_summary_holds_what_was_answered_and_never_claims_a_full_result():
-    """Every distinct point a person can stop at: status stopped, only the answers given, the default
-    "no warning signs" reason and patterns are never claimed, and the urgency never falls below what
-    the answers so far call for."""
-    seen: set[tuple] = set()
+    """Every distinct point a person can stop at (after at least one answer): status stopped, only the
+    answers given, no pattern, no "no warning signs" reason, and an urgency never below "routine" nor
+    below the lowest any way of finishing gives; without an "I don't know", exactly the more urgent of
+    those two (an "I don't know" counts as possible, capped, until a later question settles it, so
+    stopping there may be more cautious than finishing: the safe way round)."""
     final_tiers: dict[tuple, int] = {}
     for path in _paths():
         final = TIERS.index(outcome_for(list(path))["tier"])
-        for cut in range(len(path)):
+        for cut in range(1, len(path)):
             prefix = path[:cut]
             final_tiers[prefix] = min(final_tiers.get(prefix, final), final)
     stopped_sentence = load_questionnaire().phrases["summary_stopped"]
+    routine = TIERS.index("routine")
     for prefix, lowest_final in final_tiers.items():
-        if prefix in seen:
-            continue
-        seen.add(prefix)
         state = {"v": 1, "answers": [list(a) for a in prefix], "current": _next_id(prefix), "done": False,
                  "outcome_tier": None}
         record = build_summary(state, NOW)
@@ -132,16 +132,39 @@ def test_a_stopped_summary_holds_what_was_answered_and_never_claims_a_full_resul
         assert sorted(a.question_id for a in record.answers) == sorted(qid for qid, _ in prefix)
         assert record.message.startswith(stopped_sentence)
         assert not record.patterns and not record.advice
+        assert record.reasons, prefix
         assert not any("did not report any warning signs" in r for r in record.reasons)
-        # Without an "I don't know" it is a floor: no way of finishing gives less. (An "I don't know"
-        # counts as possible, capped, until a later question settles it, so stopping there is more
-        # cautious than finishing might be: the safe way round.)
+        tier = TIERS.index(record.tier)
+        assert tier >= max(routine, lowest_final), (prefix, record.tier, lowest_final)
         if all(value != UNKNOWN for _, value in prefix):
-            assert TIERS.index(record.tier) <= lowest_final, (prefix, record.tier)
+            assert tier == max(routine, lowest_final), (prefix, record.tier, lowest_final)
         text = person_text(record)
-        assert "You stopped before the end of the questions." in text
-        assert "No questions were answered." in text if not prefix else "Question 1:" in text
-    assert len(seen) > 1000
+        assert "You stopped before the end of the questions." in text and "Question 1:" in text
+    assert len(final_tiers) > 1000
+
+
+@pytest.mark.parametrize("replies, tier, says", [
+    # A yes to "numbness, tingling or weakness in either leg" never ends below routine.
+    (["no", "no", "yes"], "routine", "stopped before the end"),
+    (["no", "no", "yes", "no"], "routine", "numbness or tingling in a leg"),
+    (["no", "no", "yes", "yes"], "urgent", "a leg is weak"),
+    (["no", "no", "I don't know"], "urgent", "not sure"),
+    (["no"], "routine", "stopped before the end"),
+    (["no", "no", "no", "no", "yes"], "urgent", "fever or chills"),
+])
+def test_a_stop_never_says_less_than_the_answers_so_far_and_finishing_call_for(replies, tier, says):
+    turn = start()
+    for reply in replies:
+        turn = step(turn.state, reply)
+    record = build_summary(step(turn.state, "summary").state, NOW)
+    assert record.tier == tier and any(says in r for r in record.reasons), record
+    assert "primary care" in record.destination
+
+
+def test_summary_before_any_answer_keeps_nothing_and_asks_the_question_again():
+    turn = step(start().state, "summary")
+    assert turn.kind == "reask" and not turn.ended and turn.question_id == "cauda_equina_signs"
+    assert turn.text.startswith(load_questionnaire().phrases["summary_nothing_yet"])
 
 
 def _next_id(prefix) -> str:
@@ -205,7 +228,7 @@ def test_every_way_of_asking_gives_a_summary_turn(phrase):
     path = _paths()[0]
     at_result = step(done_state(path), phrase)
     assert at_result.kind == "summary" and not at_result.ended and at_result.expects == "command"
-    midway = step(start().state, phrase)
+    midway = step(step(start().state, "no").state, phrase)
     assert midway.kind == "summary" and midway.ended
     assert build_summary(midway.state, NOW).status == STOPPED
 

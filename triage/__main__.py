@@ -207,6 +207,8 @@ def summary_dir_problem(args: argparse.Namespace) -> str | None:
     one is asked for and cannot be written, the person is told why and loses nothing."""
     if args.summary_dir is None:
         return None
+    if not args.summary_dir.strip():  # `--summary-dir ""` (an unset variable) is a mistake, not "here"
+        return "--summary-dir: an empty name is not a folder (leave the option out to save in the current folder)"
     try:
         args.summary_dir = str(check_directory(args.summary_dir))
     except SummaryWriteError as exc:

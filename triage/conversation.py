@@ -378,6 +378,9 @@ def _step(state: Any, utterance: Any) -> Turn:
         return _advance([], prefix=_phrase("starting_again"))
     if command == "stop":
         return Turn(text=_phrase("goodbye"), state=checked, kind="stopped", ended=True)
+    if command == "summary" and not answers:
+        # Nothing answered yet: an empty summary would only end the check by mistake.
+        return _question_turn(checked, question, "reask", prefix=_phrase("summary_nothing_yet"), short=True)
     if command == "summary":
         # Stop here and keep what was answered: the front end makes a "stopped" summary from this
         # state (triage.summary.build_summary), says where it is, then this goodbye.

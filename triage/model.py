@@ -42,7 +42,7 @@ PHRASES = ("restarted", "starting_again", "going_back", "first_question", "not_u
            "goodbye_after_emergency", "disclaimer_short", "result_offer", "result_offer_emergency", "result_offer_urgent",
            "more_offer",
            "result_help", "consistent_with", "also_consistent_with", "unsure_many",
-           "not_given_many", "summary_offer", "summary_stopped", "summary_stopped_no_result")
+           "not_given_many", "summary_offer", "summary_stopped", "summary_stopped_reason", "summary_nothing_yet")
 MAX_QUESTIONS = 10
 # What a person can say at any time besides an answer (data/answer_words.json "commands" words them).
 COMMANDS = ("repeat", "help", "back", "start_over", "stop", "more", "summary")

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from .conversation import outcome_for, read_state, render_outcome
+from .conversation import next_question, outcome_for, read_state, render_outcome
 from .knowledge import UNKNOWN, derive
 from .locales import DEFAULT_LOCALE, get_locale
-from .model import data_version, load_questionnaire, load_rules
+from .model import TIERS, data_version, load_questionnaire, load_rules
 from .outcome import build_outcome, pattern_sentences
 
 COMPLETED, STOPPED = "completed", "stopped"  # FHIR QuestionnaireResponse.status codes
@@ -101,6 +102,74 @@ def _answered(answers: list[tuple[str, Any]]) -> tuple[AnsweredQuestion, ...]:
     return tuple(sorted(items, key=lambda item: 0 if _warning_yes(item) else 1))
 
 
+def _stopped_result(answers: list[tuple[str, Any]]) -> dict[str, Any]:
+    """What a summary stopped before the result says to do: the most urgent of
+    - what the answers so far call for (an "I don't know" counts as possible, capped, as always),
+    - the lowest urgency any way of finishing the questions could still give (a yes to "numbness,
+      tingling or weakness in either leg" can only end at "routine" or above, so a stop right after
+      it must not say less), and
+    - "routine" with a primary care doctor: a check that stopped early has cleared nobody for
+      self-care, so the least it says is to see a doctor (when in doubt, the more cautious way).
+    The default reason ("you did not report any warning signs") is never given; when the urgency is
+    raised above what the answers so far call for, the reason says that the check was not finished."""
+    rules = load_rules()
+    built = build_outcome(derive(load_questionnaire(), answers), [qid for qid, _ in answers], rules)
+    default_reason = f"Because {rules.default.reason}."
+    reasons = [r for r in built["reasons"] if r != default_reason]
+    so_far = TIERS.index(built["tier"]) if built["rules_fired"] else 0
+    tier = max(so_far, TIERS.index("routine"))
+    while tier < len(TIERS) - 1 and not _can_finish_within(tuple(answers), tier):
+        tier += 1
+    if tier == so_far:
+        return {**built, "reasons": reasons}
+    specialist = "primary_care"
+    message = rules.tier_messages[TIERS[tier]].replace("{specialist_spoken}", rules.specialists_spoken[specialist])
+    return {**built, "tier": TIERS[tier], "specialist": specialist, "message": message,
+            "reasons": [*reasons, load_questionnaire().phrases["summary_stopped_reason"]]}
+
+
+@lru_cache(maxsize=1)
+def _number_choices() -> dict[str, tuple[int, ...]]:
+    """For each number question, the answers that can change a path: its range ends and each number
+    the rules and the skip logic compare with, and one either side (the rest behave like these)."""
+    found: dict[str, set[int]] = {}
+
+    def walk(expr: Any) -> None:
+        if isinstance(expr, dict):
+            if "num" in expr:
+                for op in ("lt", "lte", "gt", "gte", "eq"):
+                    if op in expr:
+                        found.setdefault(expr["num"], set()).update(int(expr[op]) + d for d in (-1, 0, 1))
+            for value in expr.values():
+                walk(value)
+        elif isinstance(expr, list):
+            for value in expr:
+                walk(value)
+
+    for rule in load_rules().rules:
+        walk(rule.when)
+    for question in load_questionnaire().questions.values():
+        walk(question.ask_if)
+    choices = {}
+    for question in load_questionnaire().questions.values():
+        if question.type == "number" and question.range is not None:
+            lo, hi = question.range
+            values = {lo, hi} | {v for v in found.get(question.concepts[0], set()) if lo <= v <= hi}
+            choices[question.id] = tuple(sorted(values))
+    return choices
+
+
+@lru_cache(maxsize=65536)
+def _can_finish_within(answers: tuple[tuple[str, Any], ...], tier: int) -> bool:
+    """True if some way of answering the remaining questions ends at `tier` (an index of TIERS) or
+    lower. Depth-first, "no" and the lowest numbers first, so the usual case stops at its first path."""
+    question = next_question(list(answers))
+    if question is None:
+        return TIERS.index(outcome_for(list(answers))["tier"]) <= tier
+    choices: tuple[Any, ...] = (False, True) if question.type == "yes_no" else _number_choices()[question.id]
+    return any(_can_finish_within(answers + ((question.id, choice),), tier) for choice in (*choices, UNKNOWN))
+
+
 def build_summary(state: Any, created: datetime, locale: str | None = DEFAULT_LOCALE) -> SummaryRecord:
     """The summary of a conversation `state` (a Turn's `state`, as step() gave it back).
 
@@ -124,19 +193,12 @@ def build_summary(state: Any, created: datetime, locale: str | None = DEFAULT_LO
         advice = tuple(outcome["advice"])
         reasons = tuple(outcome["reasons"])
     else:
-        # Stopped before the result: say only what the answers given already show, as a floor. The
-        # default reason ("you did not report any warning signs") and any pattern would claim more
-        # than was asked, so neither is given.
         status = STOPPED
-        built = build_outcome(derive(load_questionnaire(), answers), [qid for qid, _ in answers], rules)
-        outcome = render_outcome(built, where)
-        phrases = load_questionnaire().phrases
-        fired = bool(outcome["rules_fired"])
-        so_far = outcome["message"] if fired else phrases["summary_stopped_no_result"]
-        message = where.render(f"{phrases['summary_stopped']} {so_far}")
-        default_reason = f"Because {rules.default.reason}."
-        reasons = tuple(r for r in outcome["reasons"] if r != default_reason)
-        patterns = ()
+        stopped = _stopped_result(answers)
+        outcome = render_outcome(stopped, where)
+        message = where.render(f"{load_questionnaire().phrases['summary_stopped']} {outcome['message']}")
+        reasons = tuple(outcome["reasons"])
+        patterns = ()  # a pattern from half the questions would claim more than was asked
         advice = ()
     specialist = outcome["specialist"]
     return SummaryRecord(
@@ -183,7 +245,8 @@ def person_text(record: SummaryRecord) -> str:
         lines += ["", *record.patterns]
     count = len(record.answers)
     lines += ["", f"Your answers to {count} question{'s' if count != 1 else ''}" + (
-        ", warning signs you said yes to first:" if any(_warning_yes(a) for a in record.answers) else ":")]
+        ", those a clinician should see first at the top:" if any(_warning_yes(a) for a in record.answers)
+        else ":")]
     if not record.answers:
         lines.append("No questions were answered.")
     for number, item in enumerate(record.answers, start=1):
@@ -191,7 +254,8 @@ def person_text(record: SummaryRecord) -> str:
     if record.advice:
         lines += ["", "Advice:", *record.advice]
     lines += ["", "Warning signs to watch for:", record.watch_for_intro, *(_sentence(s) for s in record.watch_for)]
-    lines += ["", record.disclaimer, f"Questions and rules version {record.version}."]
+    release, _, build = record.version.partition("+")
+    lines += ["", record.disclaimer, f"Questions and rules version {release}" + (f", build {build}." if build else ".")]
     return "\n".join(lines) + "\n"
 
 
