@@ -133,7 +133,9 @@ def test_summary_at_the_result_by_voice_writes_both_files_and_says_where(clips, 
     assert where.startswith("I saved your summary in your folder my summaries 2026, as spine check summary, ")
     assert spoken_file_name(text_path.name) in where and "-" not in where, where
     assert not re.search(r"\d{4,}-|\d{6}", where)  # no long hyphenated or run-together digits to spell out
-    assert said[said.index(where) + 1].startswith("Say repeat to hear the result again")  # then what can be said
+    after = said[said.index(where) + 1]  # then what can be said (after an emergency, the emergency first)
+    assert after.startswith("This could be an emergency." if path is EMERGENCY else "Say repeat to hear"), after
+    assert "Say repeat to hear the result again" in after
 
 
 def test_summary_by_voice_before_the_result_stops_and_keeps_what_was_answered(clips, listener, tmp_path):

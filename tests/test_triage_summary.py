@@ -303,3 +303,16 @@ def test_the_version_follows_any_edit_of_the_questions_or_rules(tmp_path, monkey
         monkeypatch.undo()
         model.data_version.cache_clear()
     assert model.data_version() == before
+
+
+def test_a_summary_after_an_emergency_says_the_emergency_message_first_and_others_do_not():
+    for path in _paths()[::11]:
+        state = done_state(path)
+        outcome = outcome_for(list(path))
+        turn = step(state, "summary", "en-GB")
+        assert turn.kind == "summary" and turn.state == read_state(state)
+        emergency = get_locale("en-GB").render(outcome["message"])
+        if outcome["tier"] == "emergency":
+            assert turn.text.startswith(emergency) and "nine nine nine" in turn.speech
+        else:
+            assert turn.text == load_questionnaire().phrases["more_offer"]

@@ -249,7 +249,11 @@ def _finished_turn(state: dict[str, Any], command: str | None) -> Turn:
     if command == "summary":
         # The front end makes the summary (triage.summary.build_summary on this state), writes or
         # shows it, and says where before this text: what can be said next.
-        return _result_turn(state, outcome, _phrase("more_offer"), "summary")
+        # After an emergency the emergency message comes first again: the person may be about to
+        # look for the copy instead of calling.
+        after = _phrase("more_offer")
+        text = f"{outcome['message']} {after}" if outcome["tier"] == "emergency" else after
+        return _result_turn(state, outcome, text, "summary")
     if command == "repeat":  # the result again, word for word (the summary offer included)
         return _result_turn(state, outcome, outcome_speech(outcome, offer_summary=True), "repeat")
     if command == "more":
