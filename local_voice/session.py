@@ -122,9 +122,12 @@ COMPACT_PER_GROUP = 4
 COMPACT_DONT_KNOW = 6
 COMPACT_COMMANDS_PER_GROUP = 2  # commands are heard at every question, so each one costs everywhere
 # Where the core's first phrases are not the ones people say: "a summary" is only "summary" again,
-# while the result's own offer ("Say summary to keep a copy.") puts "keep a copy" in their mouths.
-# Each must be one of the core's phrases for that command (tests/test_summary_voice.py checks).
-COMPACT_COMMAND_PHRASES: dict[str, tuple[str, ...]] = {"summary": ("summary", "keep a copy")}
+# while the result's own offer ("Say summary to keep a copy.") puts "keep a copy" in their mouths, and
+# "give me a summary" is the request as people word it (without it, 2 of 3 test voices saying it were
+# not heard as one: bench/summary_heard.py). A third phrase here cost nothing measurable on real
+# speech (bench/real_speech.py, held-out: the same figures as with two). Each must be one of the
+# core's phrases for that command (tests/test_summary_voice.py checks).
+COMPACT_COMMAND_PHRASES: dict[str, tuple[str, ...]] = {"summary": ("summary", "keep a copy", "give me a summary")}
 # Number frames: the first few of the core's frames common to every number question ("{n}",
 # "about {n}"), plus every frame specific to the question's unit ("i'm {n}", "{n} months", "a {n}").
 COMPACT_COMMON_NUMBER_FRAMES = 2

@@ -392,3 +392,20 @@ def test_an_empty_summary_dir_is_a_mistake_not_the_current_folder(empty, command
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 2 and result.stdout == "", result
     assert result.stderr.count("\n") == 1 and "--summary-dir: an empty name is not a folder" in result.stderr
+
+
+def test_local_voice_without_a_microphone_falls_back_to_text_and_keeps_the_summary_dir(tmp_path):
+    """`python -m local_voice --summary-dir DIR` on a machine with no audio input runs the text mode:
+    the summary still goes where the person chose."""
+    chosen = tmp_path / "chosen"
+    chosen.mkdir()
+    result = subprocess.run([sys.executable, "-m", "local_voice", "--summary-dir", str(chosen)],
+                            input="".join(r + "\n" for r in [*script(EMERGENCY), "summary", "stop"]),
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                            env={**os.environ, "VOSK_MODEL_PATH": "", "PYTHONPATH": str(ROOT)})
+    if not result.stdout.startswith("No audio input device"):
+        pytest.skip("this machine has a microphone: the fallback is not taken")
+    assert result.returncode == 0, result.stderr
+    [written] = text_files(chosen)
+    assert sorted(saved_paths(result.stdout)) == summary_files(chosen)
+    assert_written_pair(written, final_state(script(EMERGENCY)))
