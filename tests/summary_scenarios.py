@@ -100,7 +100,8 @@ def text_files(directory: Path) -> list[Path]:
     return [p for p in summary_files(directory) if p.name.endswith(".txt")]
 
 
-def assert_written_pair(text_path: Path, state: dict[str, Any], status: str = "completed") -> tuple[str, dict]:
+def assert_written_pair(text_path: Path, state: dict[str, Any], status: str = "completed",
+                        locale: str = "en-US") -> tuple[str, dict]:
     """The two files of one summary: same name but the ending, owner-only, and holding exactly what the
     core makes of `state` (the person's text, and the clinic's FHIR Bundle as JSON). Returns both."""
     import stat
@@ -113,8 +114,8 @@ def assert_written_pair(text_path: Path, state: dict[str, Any], status: str = "c
     for path in (text_path, fhir_path):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path  # health data: the owner only
     text, bundle = text_path.read_text(), json.loads(fhir_path.read_text())
-    record = build_summary(state, _parse_time(bundle["timestamp"]), "en-US")
-    assert record.status == status
+    record = build_summary(state, _parse_time(bundle["timestamp"]), locale)
+    assert record.status == status and bundle["language"] == locale
     assert text == person_text(record)
     assert _without_ids(bundle) == _without_ids(summary_bundle(record))
     response = bundle["entry"][0]["resource"]

@@ -18,6 +18,7 @@ from typing import Callable
 import pytest
 
 import triage
+from triage.locales import get_locale, supported_locales
 from triage.text_mode import run
 from summary_scenarios import (EMERGENCY, ROOT, ROUTINE, SPECIALIST, answers_of, assert_in_order, assert_written_pair,
                                capture_all_logging, clean_env, final_state, health_words, run_audited, script,
@@ -409,3 +410,14 @@ def test_local_voice_without_a_microphone_falls_back_to_text_and_keeps_the_summa
     [written] = text_files(chosen)
     assert sorted(saved_paths(result.stdout)) == summary_files(chosen)
     assert_written_pair(written, final_state(script(EMERGENCY)))
+
+
+@pytest.mark.parametrize("locale", supported_locales())
+def test_the_summary_is_in_the_locale_the_assessment_ran_in(tmp_path, locale):
+    out = io.StringIO()
+    replies = [*script(EMERGENCY), "summary", "stop"]
+    assert run(io.StringIO("".join(r + "\n" for r in replies)), out, locale=locale, summary_dir=tmp_path) == 0
+    [written] = text_files(tmp_path)
+    text, _ = assert_written_pair(written, final_state(script(EMERGENCY)), locale=locale)
+    number = get_locale(locale).render("{emergency_number}")
+    assert f"Call {number}" in text and (number == "911" or "911" not in text), text
