@@ -214,8 +214,10 @@ class Captured(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self.lines: list[str] = []
+        self.records: list[logging.LogRecord] = []  # with their extra fields, for structured logs
 
     def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
         self.lines.append(self.format(record))
 
 

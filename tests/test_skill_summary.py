@@ -31,6 +31,7 @@ from test_skill_handlers import (
 from test_skill_locales import EXPECTED as LOCALE_NUMBERS
 from test_skill_locales import ALL_SPOKEN, ALL_WRITTEN, assert_says_only, in_locale
 from triage_paths import all_paths
+from summary_scenarios import capture_all_logging
 
 from interaction_model.generate import LOCALES, SUMMARY_INTENT
 from skill.handlers import (
@@ -396,21 +397,8 @@ def test_over_http_only_the_summary_request_sends_a_card_and_the_log_holds_no_an
 @pytest.fixture
 def every_log_record() -> Iterator[list[logging.LogRecord]]:
     """Every record of every logger at DEBUG while the test runs (the SDK's own loggers included)."""
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    root = logging.getLogger()
-    handler, level = Keep(logging.DEBUG), root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield records
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
+    for handler in capture_all_logging():
+        yield handler.records
 
 
 def test_nothing_logs_the_card_text_at_any_level(every_log_record: list[logging.LogRecord]) -> None:
