@@ -92,6 +92,12 @@ class SessionConfig:
     rate_step: int = 30
 
 
+def _before_summary() -> str:
+    """The core's words for "answer the read-back first, then the summary"."""
+    from triage import load_answer_words  # lazily, like the rest of the core here
+    return str(load_answer_words()["spoken_expectations"]["confirm_before_summary"])
+
+
 def decide(text: str | None, confidence: float, red_flag: bool = False, config: SessionConfig | None = None) -> str:
     """``"take"``, ``"confirm"`` or ``"reask"`` for a heard phrase (None: not understood).
 
@@ -403,7 +409,15 @@ class VoiceSession:
             self.say(f"{NOT_UNDERSTOOD} {self._reprompt(turn)}")
             return turn
         if action == CONFIRM:
-            confirmed = self._confirm(self._read_back(turn, heard.text))
+            read_back = self._read_back(turn, heard.text)
+            confirmed = self._confirm(read_back)
+            for _ in range(2):
+                # "summary" while an answer is read back: a copy now would leave that answer out (a
+                # "yes" to a warning sign, perhaps), so the yes or no comes first, as in the core.
+                if not (isinstance(confirmed, Heard) and self._parse_command(confirmed.text) == "summary"
+                        and self._parse_command(heard.text) is None):
+                    break
+                confirmed = self._confirm(f"{_before_summary()} {read_back}")
             if isinstance(confirmed, Heard):
                 # A command instead of yes or no ("go back", "stop"): it gets its own decision.
                 return self._on_heard(turn, confirmed)
