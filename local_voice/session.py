@@ -321,7 +321,13 @@ class VoiceSession:
         self.say(turn.text, turn.speech)
         outcome = getattr(turn, "outcome", None)
         if outcome and outcome.get("tier") == "emergency" and turn.kind == "outcome":
-            self.say(f"{AGAIN} {turn.text}", f"{AGAIN} {turn.speech or turn.text}")
+            # Again, the emergency message alone: the whole result twice would say its reasons and
+            # offers ("Say summary to keep a copy.") twice, and bury the one thing to do.
+            from triage import get_locale
+            from triage.conversation import outcome_for
+            message = outcome_for([(qid, value) for qid, value in turn.state["answers"]])["message"]
+            where = get_locale(self.locale)
+            self.say(f"{AGAIN} {where.render(message)}", f"{AGAIN} {where.render(message, spoken=True)}")
 
     def _with_rate_hint(self, text: str) -> str:
         # Help in this front end lists every command, its own included (issue 7, requirement 2).
@@ -404,6 +410,9 @@ class VoiceSession:
     def _on_heard(self, turn: Turn, heard: Heard) -> Turn:
         red_flag = bool(turn.red_flag) and turn.question_id is not None
         action = decide(heard.text, heard.confidence, red_flag, self.config)
+        if action == CONFIRM and self._parse_command(heard.text) == "summary" and not turn.state.get("answers"):
+            # Nothing answered yet: the core keeps nothing and asks again, so there is nothing to confirm.
+            action = TAKE
         if action == REASK or heard.text is None:
             # Never guess: ask again, with the shorter re-prompt that names the expected answers.
             self.say(f"{NOT_UNDERSTOOD} {self._reprompt(turn)}")

@@ -411,3 +411,13 @@ def test_summary_during_an_answers_read_back_asks_for_its_yes_or_no_first(clips,
     text, _ = assert_written_pair(text_path, turn.state, status="stopped")
     assert turn.state["answers"] == [["cauda_equina_signs", False]], turn.state
     assert "Your answer: No." in text
+
+
+def test_summary_before_any_answer_is_not_read_back_and_keeps_nothing(clips, listener, tmp_path):
+    """Nothing to keep yet: no "Do you want to stop now and keep a copy?" for a copy of nothing."""
+    script = ["summary", "stop", "yes"]
+    turn, out, said = converse(clips, listener, lambda prompt, n: script[n], tmp_path)  # type: ignore[arg-type]
+    nothing = triage.load_questionnaire().phrases["summary_nothing_yet"]
+    assert any(s.startswith(nothing) for s in said), said
+    assert not any(s.startswith("I heard summary") for s in said), said
+    assert text_files(tmp_path) == [] and summary_files(tmp_path) == []
