@@ -172,9 +172,13 @@ def test_a_stop_never_says_less_than_the_answers_so_far_and_finishing_call_for(r
     turn = start()
     for reply in replies:
         turn = step(turn.state, reply)
-    record = build_summary(step(turn.state, "summary").state, NOW)
+    asked = step(turn.state, "summary")
+    record = build_summary(asked.state, NOW)
     assert record.tier == tier and any(says in r for r in record.reasons), record
     assert "primary care" in record.destination
+    # What to do is said as the summary is kept (a voice user may never open the file or the card).
+    goodbye = get_locale("en-US").render(load_questionnaire().phrases["goodbye"])
+    assert asked.text == f"{record.message} {goodbye}"
 
 
 def test_summary_before_any_answer_keeps_nothing_and_asks_the_question_again():

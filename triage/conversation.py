@@ -388,8 +388,11 @@ def _step(state: Any, utterance: Any) -> Turn:
         return _question_turn(checked, question, "reask", prefix=_phrase("summary_nothing_yet"), short=True)
     if command == "summary":
         # Stop here and keep what was answered: the front end makes a "stopped" summary from this
-        # state (triage.summary.build_summary), says where it is, then this goodbye.
-        return Turn(text=_phrase("goodbye"), state=checked, kind="summary", ended=True)
+        # state (triage.summary.build_summary), says where it is, then this: what the summary says to
+        # do (a voice user must hear it, not only find it in a file or a card), then the goodbye.
+        from .summary import stopped_advice  # imported here: triage.summary imports this module
+        return Turn(text=f"{stopped_advice(answers)} {_phrase('goodbye')}", state=checked, kind="summary",
+                    ended=True)
     if meaning.kind == "out_of_range":
         return _question_turn(checked, question, "reask",
                               prefix=load_answer_words()["spoken_expectations"]["impossible"].format(

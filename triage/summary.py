@@ -101,6 +101,13 @@ def _answered(answers: list[tuple[str, Any]]) -> tuple[AnsweredQuestion, ...]:
     return tuple(sorted(items, key=lambda item: 0 if _warning_yes(item) else 1))
 
 
+def stopped_advice(answers: list[tuple[str, Any]]) -> str:
+    """What a stopped summary says to do, as said when it is made ("You stopped before the end, so
+    this is not a full result: ... Please see a doctor within 24 to 48 hours. ..."); locale
+    placeholders are left for the caller's Turn to fill."""
+    return f"{load_questionnaire().phrases['summary_stopped']} {_stopped_result(answers)['message']}"
+
+
 def _stopped_result(answers: list[tuple[str, Any]]) -> dict[str, Any]:
     """What a summary stopped before the result says to do.
 

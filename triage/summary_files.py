@@ -80,7 +80,8 @@ def absolute_folder(directory: str | os.PathLike[str]) -> Path:
     try:
         return Path(os.path.abspath(os.fspath(directory)))
     except OSError as exc:  # os.getcwd() of a removed folder: FileNotFoundError
-        raise SummaryWriteError("the folder {folder}, where Spine Check was started, no longer exists",
+        # No "{folder}" here: the only name left is a relative one ("."), which says nothing.
+        raise SummaryWriteError("the folder Spine Check was started in no longer exists",
                                 Path(os.fspath(directory))) from exc
 
 
