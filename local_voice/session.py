@@ -106,6 +106,12 @@ class SessionConfig:
     rate_step: int = 30
 
 
+def _before_summary() -> str:
+    """The core's words for "answer the read-back first, then the summary"."""
+    from triage import load_answer_words  # lazily, like the rest of the core here
+    return str(load_answer_words()["spoken_expectations"]["confirm_before_summary"])
+
+
 def decide(text: str | None, confidence: float, red_flag: bool = False, config: SessionConfig | None = None) -> str:
     """``"take"``, ``"confirm"`` or ``"reask"`` for a heard phrase (None: not understood).
 
@@ -347,7 +353,13 @@ class VoiceSession:
         self.say(turn.text, turn.speech)
         outcome = getattr(turn, "outcome", None)
         if outcome and outcome.get("tier") == "emergency" and turn.kind == "outcome":
-            self.say(f"{AGAIN} {turn.text}", f"{AGAIN} {turn.speech or turn.text}")
+            # Again, the emergency message alone: the whole result twice would say its reasons and
+            # offers ("Say summary to keep a copy.") twice, and bury the one thing to do.
+            from triage import get_locale
+            from triage.conversation import outcome_for
+            message = outcome_for([(qid, value) for qid, value in turn.state["answers"]])["message"]
+            where = get_locale(self.locale)
+            self.say(f"{AGAIN} {where.render(message)}", f"{AGAIN} {where.render(message, spoken=True)}")
 
     def _with_rate_hint(self, text: str) -> str:
         # Help in this front end lists every command, its own included (issue 7, requirement 2).
@@ -430,12 +442,23 @@ class VoiceSession:
     def _on_heard(self, turn: Turn, heard: Heard) -> Turn:
         red_flag = bool(turn.red_flag) and turn.question_id is not None
         action = decide(heard.text, heard.confidence, red_flag, self.config)
+        if action == CONFIRM and self._parse_command(heard.text) == "summary" and not turn.state.get("answers"):
+            # Nothing answered yet: the core keeps nothing and asks again, so there is nothing to confirm.
+            action = TAKE
         if action == REASK or heard.text is None:
             # Never guess: ask again, with the shorter re-prompt that names the expected answers.
             self.say(f"{NOT_UNDERSTOOD} {self._reprompt(turn)}")
             return turn
         if action == CONFIRM:
-            confirmed = self._confirm(self._read_back(turn, heard.text))
+            read_back = self._read_back(turn, heard.text)
+            confirmed = self._confirm(read_back)
+            for _ in range(2):
+                # "summary" while an answer is read back: a copy now would leave that answer out (a
+                # "yes" to a warning sign, perhaps), so the yes or no comes first, as in the core.
+                if not (isinstance(confirmed, Heard) and self._parse_command(confirmed.text) == "summary"
+                        and self._parse_command(heard.text) is None):
+                    break
+                confirmed = self._confirm(f"{_before_summary()} {read_back}")
             if isinstance(confirmed, Heard):
                 # A command instead of yes or no ("go back", "stop"): it gets its own decision.
                 return self._on_heard(turn, confirmed)

@@ -139,19 +139,24 @@ def test_summary_before_the_result_keeps_what_was_answered_and_ends(answers_befo
     assert "reprompt" not in reply["response"] and "sessionAttributes" not in reply
 
 
-def test_summary_during_a_read_back_keeps_only_the_confirmed_answers() -> None:
-    """"I heard 4. Is that right?" then "summary": the unconfirmed 4 is not an answer."""
+def test_summary_during_a_read_back_asks_for_its_yes_or_no_first() -> None:
+    """"I heard no. Is that right?" then "summary": no card yet (a copy now would leave that answer
+    out); the read-back again, the session open; after "yes", a summary holds the answer."""
     chat = Conversation()
     chat.send(launch())
     while step(chat.state, "repeat").red_flag or step(chat.state, "repeat").expects != "yes_no":
         chat.answer_calmly()  # to the first question that is not a red flag (where a hedge is read back)
     answered = len(chat.state["answers"])
     chat.send(intent("HedgedNoIntent"))  # "probably not": read back, not yet an answer
-    assert read_state(chat.state) is not None and chat.state.get("pending") is not None
+    pending = chat.state
+    assert read_state(pending) is not None and pending.get("pending") is not None
     reply = chat.send(SUMMARY)
-    content = card_text(reply)
-    assert content.count("Question ") == answered > 0
-    assert reply["response"]["shouldEndSession"] is True
+    assert card_of(reply) is None and reply["response"]["shouldEndSession"] is False
+    assert speech_text(reply) == step(pending, "summary").speech
+    assert speech_text(reply).startswith("Before I keep a copy") and chat.state == pending
+    chat.send(intent("AMAZON.YesIntent"))
+    reply = chat.send(SUMMARY)
+    assert card_text(reply).count("Question ") == answered + 1  # the settled answer is in it
 
 
 @pytest.mark.parametrize("attributes", [None, {}], ids=["new-session", "empty-attributes"])

@@ -157,3 +157,23 @@ def test_a_naive_time_is_refused_before_anything_is_written(tmp_path):
     with pytest.raises(ValueError):
         build_summary(final_state(script(ROUTINE)), datetime(2026, 1, 1), "en-US")
     assert written(tmp_path) == []
+
+
+def test_the_folder_it_was_started_in_removed_is_a_plain_error_in_the_text_mode(tmp_path, monkeypatch, record):
+    """Started in a folder that is then removed (the default --summary-dir is "here"): "summary" says
+    why, never a traceback, and the conversation goes on to its goodbye."""
+    import io
+
+    from triage.text_mode import run
+
+    started = tmp_path / "started-here"
+    started.mkdir()
+    monkeypatch.chdir(started)
+    started.rmdir()
+    with pytest.raises(SummaryWriteError) as raised:
+        write_summary(record, os.curdir)
+    assert "no longer exists" in str(raised.value)
+    out = io.StringIO()
+    status = run(io.StringIO("".join(f"{r}\n" for r in [*script(ROUTINE), "summary", "stop"])), out, summary_dir=os.curdir)
+    assert status == 0 and "no longer exists" in out.getvalue() and "Goodbye" in out.getvalue()
+    assert "Traceback" not in out.getvalue()

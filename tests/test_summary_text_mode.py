@@ -181,7 +181,7 @@ ASKING = ["summary", "Summary.", "SUMMARY", "summary please", "a summary please"
           "Can I have a summary?", "can I get a summary", "could I have a summary please", "I'd like a summary",
           "I would like a summary", "give me a copy", "I want a copy", "can I have a copy", "could I have a copy?",
           "I'd like a copy", "print a summary", "print a copy"]
-NOT_ASKING = ["no summary", "I don't want a summary", "stop", "no", "repeat", "more", "don't keep a copy", "no copy"]
+NOT_ASKING = ["no summary", "I don't want a summary", "stop", "no", "repeat", "more", "don't keep a copy", "no copy", "copy", "save"]
 
 
 @pytest.mark.parametrize("said", ASKING)

@@ -382,3 +382,42 @@ def test_cli_whole_assessment_writes_only_what_was_asked_and_logs_no_answer(clip
     state = final_state(["yes", "yes"])
     leaked = [w for w in health_words(state) if w in result.stderr]
     assert leaked == [], result.stderr
+
+
+def test_summary_during_an_answers_read_back_asks_for_its_yes_or_no_first(clips, listener, tmp_path):
+    """"yes" to a warning sign is read back; "summary" then must not leave that answer out (a stopped
+    summary without it said "routine" where the typed "yes" was an emergency): the read-back comes
+    again, then the answer is taken, and a summary asked for after it holds it."""
+    replies: list[str] = []
+
+    def person(prompt: str, n: int) -> str:
+        if prompt.startswith("I heard summary"):
+            reply = "yes"
+        elif "I heard" in prompt and not any(r == "summary" for r in replies):
+            reply = "summary"  # instead of confirming the answer read back
+        elif "I heard" in prompt:
+            reply = "yes"
+        elif replies:
+            reply = "summary"  # the next question: now stop and keep the copy
+        else:
+            reply = "no"  # the first question
+        replies.append(reply)
+        return reply
+
+    turn, out, said = converse(clips, listener, person, tmp_path)  # type: ignore[arg-type]
+    before = triage.load_answer_words()["spoken_expectations"]["confirm_before_summary"]
+    assert any(s.startswith(before) for s in said), said
+    [text_path] = text_files(tmp_path)
+    text, _ = assert_written_pair(text_path, turn.state, status="stopped")
+    assert turn.state["answers"] == [["cauda_equina_signs", False]], turn.state
+    assert "Your answer: No." in text
+
+
+def test_summary_before_any_answer_is_not_read_back_and_keeps_nothing(clips, listener, tmp_path):
+    """Nothing to keep yet: no "Do you want to stop now and keep a copy?" for a copy of nothing."""
+    script = ["summary", "stop", "yes"]
+    turn, out, said = converse(clips, listener, lambda prompt, n: script[n], tmp_path)  # type: ignore[arg-type]
+    nothing = triage.load_questionnaire().phrases["summary_nothing_yet"]
+    assert any(s.startswith(nothing) for s in said), said
+    assert not any(s.startswith("I heard summary") for s in said), said
+    assert text_files(tmp_path) == [] and summary_files(tmp_path) == []

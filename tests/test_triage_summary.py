@@ -110,12 +110,20 @@ def test_the_summary_speaks_the_locales_emergency_number_and_department(locale):
     assert not any(f"Call {number}" in text for number in others)
 
 
+def _left_as_unknown(prefix) -> list[tuple[str, Any]]:
+    """The prefix with every question still to come answered "I don't know"."""
+    from triage import next_question
+    answers = list(prefix)
+    while (question := next_question(answers)) is not None:
+        answers.append((question.id, UNKNOWN))
+    return answers
+
+
 def test_a_stopped_summary_holds_what_was_answered_and_never_claims_a_full_result():
     """Every distinct point a person can stop at (after at least one answer): status stopped, only the
-    answers given, no pattern, no "no warning signs" reason, and an urgency never below "routine" nor
-    below the lowest any way of finishing gives; without an "I don't know", exactly the more urgent of
-    those two (an "I don't know" counts as possible, capped, until a later question settles it, so
-    stopping there may be more cautious than finishing: the safe way round)."""
+    answers given, no pattern, no "no warning signs" reason, and an urgency never below "routine", nor
+    below any way of finishing, nor below answering "I don't know" to the next question and stopping
+    then: exactly the more urgent of "routine" and every question left counted as "I don't know"."""
     final_tiers: dict[tuple, int] = {}
     for path in _paths():
         final = TIERS.index(outcome_for(list(path))["tier"])
@@ -124,10 +132,13 @@ def test_a_stopped_summary_holds_what_was_answered_and_never_claims_a_full_resul
             final_tiers[prefix] = min(final_tiers.get(prefix, final), final)
     stopped_sentence = load_questionnaire().phrases["summary_stopped"]
     routine = TIERS.index("routine")
+
+    def stopped(prefix) -> Any:
+        return build_summary({"v": 1, "answers": [list(a) for a in prefix], "current": _next_id(prefix),
+                              "done": False, "outcome_tier": None}, NOW)
+
     for prefix, lowest_final in final_tiers.items():
-        state = {"v": 1, "answers": [list(a) for a in prefix], "current": _next_id(prefix), "done": False,
-                 "outcome_tier": None}
-        record = build_summary(state, NOW)
+        record = stopped(prefix)
         assert record.status == STOPPED
         assert sorted(a.question_id for a in record.answers) == sorted(qid for qid, _ in prefix)
         assert record.message.startswith(stopped_sentence)
@@ -136,21 +147,26 @@ def test_a_stopped_summary_holds_what_was_answered_and_never_claims_a_full_resul
         assert not any("did not report any warning signs" in r for r in record.reasons)
         tier = TIERS.index(record.tier)
         assert tier >= max(routine, lowest_final), (prefix, record.tier, lowest_final)
-        if all(value != UNKNOWN for _, value in prefix):
-            assert tier == max(routine, lowest_final), (prefix, record.tier, lowest_final)
+        if_unknown = TIERS.index(outcome_for(_left_as_unknown(prefix))["tier"])
+        assert tier >= if_unknown, (prefix, record.tier)
+        unknown_next = prefix + ((_next_id(prefix), UNKNOWN),)
+        if unknown_next in final_tiers:  # "I don't know" to the next question, then a stop
+            assert tier >= TIERS.index(stopped(unknown_next).tier), prefix
         text = person_text(record)
         assert "You stopped before the end of the questions." in text and "Question 1:" in text
     assert len(final_tiers) > 1000
 
 
 @pytest.mark.parametrize("replies, tier, says", [
-    # A yes to "numbness, tingling or weakness in either leg" never ends below routine.
-    (["no", "no", "yes"], "routine", "stopped before the end"),
-    (["no", "no", "yes", "no"], "routine", "numbness or tingling in a leg"),
+    # The questions left count as "I don't know": early stops say to see a doctor soon, and why.
+    (["no", "no", "yes"], "urgent", "stopped before the end"),
+    (["no", "no", "yes", "no"], "urgent", "numbness or tingling in a leg"),
     (["no", "no", "yes", "yes"], "urgent", "a leg is weak"),
     (["no", "no", "I don't know"], "urgent", "not sure"),
-    (["no"], "routine", "stopped before the end"),
+    (["no"], "urgent", "stopped before the end"),
     (["no", "no", "no", "no", "yes"], "urgent", "fever or chills"),
+    # Past the warning signs, what is left can only ask for routine care: at least that, never self-care.
+    (["no", "no", "no", "no", "no", "40", "2", "3"], "routine", "stopped before the end"),
 ])
 def test_a_stop_never_says_less_than_the_answers_so_far_and_finishing_call_for(replies, tier, says):
     turn = start()
@@ -240,16 +256,21 @@ def test_nothing_but_a_summary_request_asks_for_one(reply):
         assert step(state, reply).kind != "summary"
 
 
-def test_a_summary_request_during_a_read_back_keeps_the_confirmed_answers_only():
+def test_a_summary_request_during_a_read_back_settles_the_answer_first():
+    """"I heard 6 weeks. Is that right?" then "summary": the read-back again (a summary now would
+    leave the answer out); yes takes the answer, and a summary then holds it."""
     turn = start()
     for reply in ("no", "no", "no", "no", "no", "40"):
         turn = step(turn.state, reply)
-    turn = step(turn.state, "4 to 6 weeks")  # a range is read back: "I heard 6 weeks. Is that right?"
+    turn = step(turn.state, "4 to 6 weeks")
     assert turn.kind == "confirm"
-    turn = step(turn.state, "summary")
-    record = build_summary(turn.state, NOW)
-    assert record.status == STOPPED and len(record.answers) == 6
-    assert "duration_weeks" not in {a.question_id for a in record.answers}
+    again = step(turn.state, "summary")
+    assert again.kind == "reask" and again.state == turn.state and not again.ended
+    assert again.text.startswith(load_answer_words()["spoken_expectations"]["confirm_before_summary"])
+    assert again.text.endswith(turn.text)
+    taken = step(again.state, "yes")
+    record = build_summary(step(taken.state, "summary").state, NOW)
+    assert ("duration_weeks", 6) in {(a.question_id, a.value) for a in record.answers}
 
 
 def test_the_result_offers_a_summary_once_and_the_reprompt_does_not_repeat_it():

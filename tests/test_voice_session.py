@@ -96,8 +96,11 @@ def test_red_flag_yes_is_confirmed_in_plain_words_then_emergency_is_repeated_onc
     assert turn.outcome["tier"] == "emergency"
     emergency = lines[2]
     assert emergency.startswith("This could be an emergency")
-    assert lines[3] == "I'll say that again. " + emergency
+    # Again, the emergency message alone (its reasons and the offers are not said twice).
+    message = turn.outcome["message"].replace("911", "nine one one")  # said in the spoken form
+    assert emergency.startswith(message) and lines[3] == "I'll say that again. " + message
     assert sum("This could be an emergency" in line for line in lines) == 2
+    assert sum(line.count("Say summary to keep a copy.") for line in lines) == 1
 
 
 def test_red_flag_yes_not_confirmed_reasks_the_question_and_never_acts() -> None:

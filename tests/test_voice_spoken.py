@@ -142,7 +142,9 @@ def test_emergency_exit_is_confirmed_then_spoken_and_repeated(clips, listener) -
     turn, out, lines, patient = converse(clips, listener, lambda prompt, n: script[n])
     assert lines[1].startswith("I heard yes: new numbness around your bottom")
     assert turn.outcome["tier"] == "emergency"
-    assert lines[2].startswith("This could be an emergency") and lines[3] == "I'll say that again. " + lines[2]
+    message = turn.outcome["message"].replace("911", "nine one one")  # said as the spoken form
+    assert lines[2].startswith("This could be an emergency") and lines[3] == "I'll say that again. " + message
+    assert sum(line.count("Say summary to keep a copy.") for line in lines) == 1  # offered once
     # The conversation stays open after the result; stop says the emergency advice once more.
     assert patient.said == script and turn.kind == "stopped"
     assert lines[-1].startswith("Goodbye. Once more: call nine one one")

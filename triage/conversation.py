@@ -311,6 +311,11 @@ def _pending_turn(state: dict[str, Any], question: Question, utterance: Any) -> 
             return replace(turn, text=f"{explained} {turn.text}", kind="help")
         if meaning.value in ("repeat", "back"):
             return _question_turn(plain, question, meaning.value, prefix=spoken["confirm_left"])
+        if meaning.value == "summary":
+            # A summary now would leave out the answer being read back (a "yes" to a warning sign,
+            # perhaps): settle it first, then the person can ask again.
+            turn = _confirm_turn(plain, question, value)
+            return replace(turn, text=f"{spoken['confirm_before_summary']} {turn.text}", kind="reask")
         return None
     reply = read_yes_no(utterance)
     if reply.answer is not None and not reply.hedged and not reply.dont_know and _whole_yes_no(utterance):

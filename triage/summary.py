@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from .conversation import next_question, outcome_for, read_state, render_outcome
@@ -103,71 +102,37 @@ def _answered(answers: list[tuple[str, Any]]) -> tuple[AnsweredQuestion, ...]:
 
 
 def _stopped_result(answers: list[tuple[str, Any]]) -> dict[str, Any]:
-    """What a summary stopped before the result says to do: the most urgent of
-    - what the answers so far call for (an "I don't know" counts as possible, capped, as always),
-    - the lowest urgency any way of finishing the questions could still give (a yes to "numbness,
-      tingling or weakness in either leg" can only end at "routine" or above, so a stop right after
-      it must not say less), and
-    - "routine" with a primary care doctor: a check that stopped early has cleared nobody for
-      self-care, so the least it says is to see a doctor (when in doubt, the more cautious way).
-    The default reason ("you did not report any warning signs") is never given; when the urgency is
-    raised above what the answers so far call for, the reason says that the check was not finished."""
+    """What a summary stopped before the result says to do.
+
+    A question never asked is not "I don't know" while the questions go on: it was skipped because it
+    could not matter. A stop is different: the questions left could have mattered, and nobody checked
+    them. So a stopped summary counts every question left as "I don't know" (possibly yes, capped, as
+    the rules always treat it) and gives the more urgent of that and "routine" with a primary care
+    doctor (a check that stopped early has cleared nobody for self-care). Stopping therefore never
+    says less than answering "I don't know" to the next question and stopping then, nor less than any
+    way of finishing could give. Reasons name only what was said; when the urgency comes from the
+    questions left, a reason says so in plain words."""
     rules = load_rules()
-    built = build_outcome(derive(load_questionnaire(), answers), [qid for qid, _ in answers], rules)
+    questionnaire = load_questionnaire()
+    built = build_outcome(derive(questionnaire, answers), [qid for qid, _ in answers], rules)
     default_reason = f"Because {rules.default.reason}."
     reasons = [r for r in built["reasons"] if r != default_reason]
     so_far = TIERS.index(built["tier"]) if built["rules_fired"] else 0
-    tier = max(so_far, TIERS.index("routine"))
-    while tier < len(TIERS) - 1 and not _can_finish_within(tuple(answers), tier):
-        tier += 1
+    left_unknown = list(answers)
+    while (question := next_question(left_unknown)) is not None:
+        left_unknown.append((question.id, UNKNOWN))
+    if_unknown = outcome_for(left_unknown)
+    tier = max(so_far, TIERS.index(if_unknown["tier"]), TIERS.index("routine"))
     if tier == so_far:
         return {**built, "reasons": reasons}
+    reason = questionnaire.phrases["summary_stopped_reason"]
+    if tier == TIERS.index(if_unknown["tier"]):
+        # The urgency the questions left call for, with its own words and whom to see.
+        return {**built, "tier": if_unknown["tier"], "specialist": if_unknown["specialist"],
+                "message": if_unknown["message"], "reasons": [*reasons, reason]}
     specialist = "primary_care"
     message = rules.tier_messages[TIERS[tier]].replace("{specialist_spoken}", rules.specialists_spoken[specialist])
-    return {**built, "tier": TIERS[tier], "specialist": specialist, "message": message,
-            "reasons": [*reasons, load_questionnaire().phrases["summary_stopped_reason"]]}
-
-
-@lru_cache(maxsize=1)
-def _number_choices() -> dict[str, tuple[int, ...]]:
-    """For each number question, the answers that can change a path: its range ends and each number
-    the rules and the skip logic compare with, and one either side (the rest behave like these)."""
-    found: dict[str, set[int]] = {}
-
-    def walk(expr: Any) -> None:
-        if isinstance(expr, dict):
-            if "num" in expr:
-                for op in ("lt", "lte", "gt", "gte", "eq"):
-                    if op in expr:
-                        found.setdefault(expr["num"], set()).update(int(expr[op]) + d for d in (-1, 0, 1))
-            for value in expr.values():
-                walk(value)
-        elif isinstance(expr, list):
-            for value in expr:
-                walk(value)
-
-    for rule in load_rules().rules:
-        walk(rule.when)
-    for question in load_questionnaire().questions.values():
-        walk(question.ask_if)
-    choices = {}
-    for question in load_questionnaire().questions.values():
-        if question.type == "number" and question.range is not None:
-            lo, hi = question.range
-            values = {lo, hi} | {v for v in found.get(question.concepts[0], set()) if lo <= v <= hi}
-            choices[question.id] = tuple(sorted(values))
-    return choices
-
-
-@lru_cache(maxsize=65536)
-def _can_finish_within(answers: tuple[tuple[str, Any], ...], tier: int) -> bool:
-    """True if some way of answering the remaining questions ends at `tier` (an index of TIERS) or
-    lower. Depth-first, "no" and the lowest numbers first, so the usual case stops at its first path."""
-    question = next_question(list(answers))
-    if question is None:
-        return TIERS.index(outcome_for(list(answers))["tier"]) <= tier
-    choices: tuple[Any, ...] = (False, True) if question.type == "yes_no" else _number_choices()[question.id]
-    return any(_can_finish_within(answers + ((question.id, choice),), tier) for choice in (*choices, UNKNOWN))
+    return {**built, "tier": TIERS[tier], "specialist": specialist, "message": message, "reasons": [*reasons, reason]}
 
 
 def build_summary(state: Any, created: datetime, locale: str | None = DEFAULT_LOCALE) -> SummaryRecord:

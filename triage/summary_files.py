@@ -74,12 +74,22 @@ def file_stem(created: datetime, clash: int = 1) -> str:
     return stem if clash == 1 else f"{stem}-{clash}"
 
 
+def absolute_folder(directory: str | os.PathLike[str]) -> Path:
+    """`directory` as an absolute path. A relative one needs the current folder, which may have been
+    removed since the program started (then SummaryWriteError, never a traceback)."""
+    try:
+        return Path(os.path.abspath(os.fspath(directory)))
+    except OSError as exc:  # os.getcwd() of a removed folder: FileNotFoundError
+        raise SummaryWriteError("the folder {folder}, where Spine Check was started, no longer exists",
+                                Path(os.fspath(directory))) from exc
+
+
 def check_directory(directory: str | os.PathLike[str]) -> Path:
     """The folder as an absolute path when a summary can be written in it; else SummaryWriteError
     (missing, not a folder, not writable). Writes nothing that stays: writability is tried with an
     unnamed temporary file (O_TMPFILE on Linux), because permission bits do not tell the truth for
     root or for read-only or immutable folders."""
-    path = Path(os.path.abspath(os.fspath(directory)))
+    path = absolute_folder(directory)
     try:
         if not stat.S_ISDIR(os.stat(path).st_mode):  # missing, or a file in the way, say so plainly
             raise NotADirectoryError(errno.ENOTDIR, "not a folder")
@@ -113,7 +123,7 @@ def write_summary(record: SummaryRecord, directory: str | os.PathLike[str]) -> S
 
     Raises SummaryWriteError: the folder is missing, is not a folder, may not be written, or the disk
     is full (or any other OSError); nothing is left behind then."""
-    folder = Path(os.path.abspath(os.fspath(directory)))
+    folder = absolute_folder(directory)
     texts = (person_text(record).encode("utf-8"), _fhir_json(record))
     for clash in range(1, MAX_CLASHES + 1):
         stem = file_stem(record.created, clash)
