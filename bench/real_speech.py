@@ -182,7 +182,33 @@ def figures(items: list[Item], take_at: float | None = None, confirm_at: float |
         "taken": pct(sum(actions[id(it)] == "take" for it in answers), len(answers)),
         "decode_median_ms": statistics.median([it.decode_ms for it in items if it.speech] or [float("nan")]),
         "no_speech": pct(sum(not it.speech for it in others), len(others)),
+        **read_back_figures(items),
     }
+
+
+def read_back_figures(items: list[Item]) -> dict[str, float]:
+    """The reply to a read-back ("I heard yes: ... Is that right?") is heard with the yes/no grammar,
+    so the yes/no grammar's recognitions score it: a real yes accepted, a real no or a non-answer
+    taken as a yes (which would confirm a wrong answer). Scored by the session's ``read_back_reply``,
+    and by the rule before it (a yes had to reach ``take_at``) for comparison."""
+    from local_voice.session import SessionConfig, read_back_reply
+
+    def pct(num: int, den: int) -> float:
+        return 100.0 * num / den if den else float("nan")
+
+    heard = [it for it in items if it.expect == "yes_no" and it.confidence is not None]
+    yes = [it for it in heard if it.expected is True]
+    not_yes = [it for it in heard if it.expected is not True]
+    old = SessionConfig()
+    old.confirm_yes_at = old.take_at
+    result = {}
+    for key, cfg in (("rb", SessionConfig()), ("rb_old", old)):
+        result[f"{key}_yes"] = pct(sum(read_back_reply(it.heard, it.confidence or 0.0, cfg) is True for it in yes), len(yes))
+        result[f"{key}_wrong_yes"] = pct(sum(read_back_reply(it.heard, it.confidence or 0.0, cfg) is True
+                                            for it in not_yes), len(not_yes))
+    result["rb_no"] = pct(sum(read_back_reply(it.heard, it.confidence or 0.0) is False
+                              for it in heard if it.expected is False), sum(it.expected is False for it in heard))
+    return result
 
 
 def print_table(rows: list[tuple[str, dict[str, float]]]) -> None:
@@ -201,6 +227,11 @@ def print_table(rows: list[tuple[str, dict[str, float]]]) -> None:
         ("answers asked again", "reask", "%.1f%%"),
         ("non-answers where no voice was found (nothing decoded)", "no_speech", "%.1f%%"),
         ("decode median over the decoded files (<= 30 ms)", "decode_median_ms", "%.0f ms"),
+        ("read-back: a yes accepted (a yes needs confirm_yes_at)", "rb_yes", "%.1f%%"),
+        ("  before: a yes had to reach take_at", "rb_old_yes", "%.1f%%"),
+        ("read-back: a no, other words or noise taken as yes", "rb_wrong_yes", "%.1f%%"),
+        ("  before: with take_at", "rb_old_wrong_yes", "%.1f%%"),
+        ("read-back: a no heard as no", "rb_no", "%.1f%%"),
     ]
     for label, key, fmt in spec:
         print(f"| {label} | " + " | ".join(fmt % f[key] for _, f in rows) + " |")

@@ -42,6 +42,9 @@ RATE_PHRASES: dict[str, tuple[str, ...]] = rate_phrases()
 CONTINUE_PHRASES: tuple[str, ...] = ("continue", "i'm ready", "ready", "carry on", "go on")
 
 NOT_UNDERSTOOD = "Sorry, I didn't catch that."
+# After repeated failed read-backs of a red-flag answer: the cautious course, said in plain words.
+RED_FLAG_UNSURE = ("I still can't be sure what I heard, so to be safe I'll count that as not sure, "
+                   "which counts as a possible warning sign.")
 PAUSED = "I'll wait. Say continue when you are ready."
 AGAIN = "I'll say that again."
 
@@ -82,13 +85,24 @@ class SessionConfig:
     answer is right). They were chosen by ``bench/real_speech.py`` on development speakers only:
     at or above ``take_at`` an answer is taken, from ``confirm_at`` it is read back ("I heard
     seven. Is that right?"), below it the question is asked again.
+
+    ``confirm_yes_at`` is how sure a "yes" said to a read-back must be. It is not ``take_at``: that bar
+    is for taking an answer nobody confirmed, and requiring it of the reply to a read-back refused a
+    third of real yeses (bench/real_speech.py, read-back rows) and nearly every synthesized one at
+    8 kHz, which looped a red-flag question instead of reaching the emergency.
     """
 
     silence_wait_s: float = 8.0  # before a re-prompt; only counts while nobody is speaking
     silent_reprompts: int = 3  # re-prompts before pausing for "continue"
     take_at: float = 0.97  # bench/real_speech.py on dev speakers: silently wrong 0%, noise taken 4.8% -> 0%
     confirm_at: float = 0.07
+    # bench/real_speech.py read-back rows, chosen on dev speakers: the lowest bar at which no real "no" and
+    # at most 1% of other words or noise was heard as a yes (dev: yes accepted 96.1%, non-yes 0.8%).
+    confirm_yes_at: float = 0.7
     confirm_attempts: int = 3  # then the question itself is asked again (never assumed)
+    # Read-backs of one red-flag question that end without a clear yes (a no, or no clear reply) before
+    # its answer is counted as "I don't know" (which the core treats as a possible yes): never a loop.
+    red_flag_read_back_rounds: int = 2
     rate_step: int = 30
 
 
@@ -119,6 +133,23 @@ def decide(text: str | None, confidence: float, red_flag: bool = False, config: 
     if red_flag or confidence < cfg.take_at:
         return CONFIRM
     return TAKE
+
+
+def read_back_reply(text: str | None, confidence: float, config: SessionConfig | None = None) -> bool | None:
+    """A reply to a read-back ("I heard yes: new numbness. Is that right?"): True for a yes heard at
+    ``confirm_yes_at`` or above; False for a no heard at any confidence (a no only ever asks the
+    question again, or carries on instead of a command, so it is the safe side; Scottish "no" from
+    espeak-ng scored 0.07-0.08, on the edge of ``confirm_at``); None for anything else (not understood,
+    a doubtful yes, a command, "I don't know")."""
+    from triage.parsing import parse_yes_no
+
+    cfg = config or SessionConfig()
+    if text is None:
+        return None
+    reply = parse_yes_no(text)
+    if reply is True:
+        return True if confidence >= cfg.confirm_yes_at else None
+    return reply
 
 
 # How many phrases of each group (yes, no, don't know, each command) the compact grammar keeps.
@@ -297,6 +328,7 @@ class VoiceSession:
         self._parse_yes_no = parse_yes_no
         self._parse_command = parse_command
         self._silences = 0
+        self._failed_read_backs: dict[str, int] = {}  # per red-flag question: read-backs not confirmed
         self._noticed: set[str] = set()  # audio-quality notices are said once per session
         self.heard_log: list[Heard] = []
 
@@ -431,9 +463,16 @@ class VoiceSession:
                 # A command instead of yes or no ("go back", "stop"): it gets its own decision.
                 return self._on_heard(turn, confirmed)
             if not confirmed:
+                if red_flag and not self._parse_command(heard.text) and turn.question_id is not None:
+                    failed = self._failed_read_backs.get(turn.question_id, 0) + 1
+                    self._failed_read_backs[turn.question_id] = failed
+                    if failed >= self.config.red_flag_read_back_rounds:
+                        return self._count_as_unsure(turn)
                 lead = "Okay, let's carry on." if self._parse_command(heard.text) else "Let's try that question again."
                 self.say(f"{lead} {self._question_text(turn)}")
                 return turn
+            if turn.question_id is not None:
+                self._failed_read_backs.pop(turn.question_id, None)
         rate = rate_command(heard.text)
         if rate is not None:
             okay = self._change_rate(rate)
@@ -444,6 +483,19 @@ class VoiceSession:
         new_turn = self._core.step(turn.state, heard.text, self.locale)
         if new_turn.kind == "summary":
             return self._keep_summary(new_turn)
+        self.present(new_turn)
+        return new_turn
+
+    def _count_as_unsure(self, turn: Turn) -> Turn:
+        """The cautious course after repeated failed read-backs of a red-flag answer: the answer is
+        "I don't know", which the core counts as a possible yes (capped), said so in plain words. Asking
+        again and again could loop for ever and never reach an emergency."""
+        from triage.vocabulary import dont_know_phrases
+
+        assert turn.question_id is not None
+        self._failed_read_backs.pop(turn.question_id, None)
+        new_turn = self._core.step(turn.state, dont_know_phrases()[0], self.locale)
+        self.say(RED_FLAG_UNSURE)
         self.present(new_turn)
         return new_turn
 
@@ -512,8 +564,9 @@ class VoiceSession:
     def _confirm(self, question: str) -> bool | Heard:
         """Ask ``question`` (a read-back); True only on a clear yes, False on a no or no answer.
 
-        The reply itself must be clear enough to take: a doubtful yes is asked again. Returns the
-        Heard itself when the person gave a command other than repeat instead.
+        The reply is judged by ``read_back_reply``: a yes heard at ``confirm_yes_at`` or above, a no heard
+        at all; a doubtful yes is asked for again (never read back in turn). Returns the Heard itself
+        when the person gave a command other than repeat instead.
         """
         self.say(question)
         for _ in range(self.config.confirm_attempts):
@@ -522,9 +575,8 @@ class VoiceSession:
                 self.say(question)
                 continue
             action = decide(heard.text, heard.confidence, False, self.config)
-            reply = self._parse_yes_no(heard.text) if heard.text else None
-            # A yes must be clear; a no need only be heard (at worst the question is asked again).
-            if reply is True and action == TAKE or reply is False and action != REASK:
+            reply = read_back_reply(heard.text, heard.confidence, self.config)
+            if reply is not None:
                 return reply
             rate = rate_command(heard.text) if action != REASK else None
             if rate is not None:  # the read-back again, at the new rate

@@ -404,3 +404,33 @@ def test_slower_or_faster_during_a_read_back_says_the_read_back_again_at_the_new
     reply = _line_after(out, rate)
     assert reply.startswith(okay) and reply.endswith("Is that right?") and "I heard yes:" in reply
     assert [r for t, r in speaker.said if t == reply] == [160 + (30 if rate == "faster" else -30)]
+
+
+@pytest.mark.parametrize("reply", [["banana"] * 3, [SILENCE] * 3, ["no"], [("yes", 0.3)] * 3],
+                         ids=["not understood", "silence", "denied", "doubtful yes"])
+def test_a_red_flag_read_back_that_keeps_failing_counts_as_not_sure_never_loops(reply: list) -> None:
+    """After repeated failed read-backs of a red-flag answer the answer is "I don't know" (which the
+    core counts as a possible yes), said in plain words, instead of asking for ever."""
+    import triage
+
+    from local_voice.session import RED_FLAG_UNSURE, SessionConfig
+
+    first = triage.start()
+    rounds = SessionConfig().red_flag_read_back_rounds
+    turn, out, *_ = run((["yes"] + reply) * rounds + ["stop", "yes"])
+    said = spoken(out)
+    assert said.count(RED_FLAG_UNSURE) == 1, said
+    expected = triage.step(first.state, "i don't know")
+    assert said[said.index(RED_FLAG_UNSURE) + 1] == (expected.speech or expected.text)
+
+
+@pytest.mark.parametrize("text, confidence, reply", [
+    ("yes", 0.999, True), ("yes", 0.96, True), ("yeah", 0.7, True), ("yep", 0.69, None), ("yes", 0.1, None),
+    ("no", 0.999, False), ("no", 0.05, False), ("nope", 0.5, False), (None, 0.0, None), ("stop", 0.99, None),
+    ("i don't know", 0.99, None),
+])
+def test_read_back_reply_table(text, confidence: float, reply) -> None:
+    """A yes to a read-back needs confirm_yes_at, not take_at (the tester's refused yeses were 0.85-0.97)."""
+    from local_voice.session import read_back_reply
+
+    assert read_back_reply(text, confidence) is reply
