@@ -452,13 +452,16 @@ class VoiceSession:
         if action == CONFIRM:
             read_back = self._read_back(turn, heard.text)
             confirmed = self._confirm(read_back)
-            for _ in range(2):
-                # "summary" while an answer is read back: a copy now would leave that answer out (a
-                # "yes" to a warning sign, perhaps), so the yes or no comes first, as in the core.
-                if not (isinstance(confirmed, Heard) and self._parse_command(confirmed.text) == "summary"
-                        and self._parse_command(heard.text) is None):
+            asked_again = 0
+            # "summary" while an answer is read back: a copy now would leave that answer out (a "yes"
+            # to a warning sign, perhaps), so the yes or no comes first, as in the core.
+            while (isinstance(confirmed, Heard) and self._parse_command(confirmed.text) == "summary"
+                   and self._parse_command(heard.text) is None):
+                if asked_again == 2:  # "summary" every time: not a yes, so the answer is not taken
+                    confirmed = False
                     break
                 confirmed = self._confirm(f"{_before_summary()} {read_back}")
+                asked_again += 1
             if isinstance(confirmed, Heard):
                 # A command instead of yes or no ("go back", "stop"): it gets its own decision.
                 return self._on_heard(turn, confirmed)

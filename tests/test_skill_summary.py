@@ -134,7 +134,9 @@ def test_summary_before_the_result_keeps_what_was_answered_and_ends(answers_befo
     assert "You stopped before the end of the questions." in content
     assert content.count("Question ") == answers_before
     assert speech_text(reply) == f"{SUMMARY_SENT_STOPPED} {core.speech}"
-    assert speech_text(reply).startswith(SUMMARY_SENT_STOPPED + " Goodbye.")
+    # What the stopped summary says to do is said, not only put on the card; then the goodbye.
+    assert speech_text(reply).startswith(SUMMARY_SENT_STOPPED + " You stopped before the end")
+    assert "Please see a doctor within 24 to 48 hours." in speech_text(reply) and "Goodbye." in speech_text(reply)
     assert reply["response"]["shouldEndSession"] is True
     assert "reprompt" not in reply["response"] and "sessionAttributes" not in reply
 

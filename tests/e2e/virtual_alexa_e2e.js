@@ -192,7 +192,9 @@ const scenarios = {
     assert.ok(ended(reply), "a summary before the result ends the session");
     const content = assertSummaryCard(reply);
     includes(content, "You stopped before the end of the questions.");
-    includes(speech(reply), "I've put a summary of your answers so far in the Alexa app. Goodbye.");
+    includes(speech(reply), "I've put a summary of your answers so far in the Alexa app. You stopped before the end");
+    includes(speech(reply), "Please see a doctor within 24 to 48 hours.");  // said, not only on the card
+    includes(speech(reply), "Goodbye.");
   },
 
   async summaryInANewSession(alexa) {
