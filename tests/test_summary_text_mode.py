@@ -123,7 +123,7 @@ def test_summary_at_the_result_writes_the_files_and_says_where(tmp_path, path, e
     assert_in_order(text, expected)  # red flags answered yes first, units, "I don't know"
     # After the summary: where, then what can be said next; the conversation stays open.
     after = out.split(SAVED, 1)[1]
-    assert "Spine Check: Say repeat to hear the result again" in after
+    assert "Spine Check: Say repeat to hear this again, more for the reasons" in after  # "more" offered too
     assert after.count(OFFER) == 1  # the repeated result offers it again, once
 
 

@@ -135,7 +135,7 @@ def test_summary_at_the_result_by_voice_writes_both_files_and_says_where(clips, 
     assert not re.search(r"\d{4,}-|\d{6}", where)  # no long hyphenated or run-together digits to spell out
     after = said[said.index(where) + 1]  # then what can be said (after an emergency, the emergency first)
     assert after.startswith("This could be an emergency." if path is EMERGENCY else "Say repeat to hear"), after
-    assert "Say repeat to hear the result again" in after
+    assert "Say repeat to hear this again, more for the reasons" in after
 
 
 def test_summary_by_voice_before_the_result_stops_and_keeps_what_was_answered(clips, listener, tmp_path):

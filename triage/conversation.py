@@ -251,7 +251,7 @@ def _finished_turn(state: dict[str, Any], command: str | None) -> Turn:
         # shows it, and says where before this text: what can be said next.
         # After an emergency the emergency message comes first again: the person may be about to
         # look for the copy instead of calling.
-        after = _phrase("more_offer")
+        after = result_offer(outcome)  # what the result itself offers: repeat, more (for that tier), stop
         text = f"{outcome['message']} {after}" if outcome["tier"] == "emergency" else after
         return _result_turn(state, outcome, text, "summary")
     if command == "repeat":  # the result again, word for word (the summary offer included)
