@@ -12,7 +12,6 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Protocol, TextIO
@@ -506,13 +505,11 @@ class VoiceSession:
         """The person asked for a summary (a Turn of kind "summary"): write it, print both paths, say
         where in words, then the turn's own words. If it cannot be written, say why and lose nothing:
         at the result the conversation stays open; before it, the current question is asked again."""
-        from triage.summary import build_summary
         from triage.summary_files import KEPT_AT_RESULT, KEPT_BEFORE_RESULT, SummaryWriteError, path_lines, \
-            write_summary
+            save_summary
 
         try:
-            saved = write_summary(build_summary(turn.state, datetime.now().astimezone(), self.locale),
-                                  self.summary_dir)
+            saved = save_summary(turn.state, self.locale, self.summary_dir)
         except SummaryWriteError as exc:
             self.out.write(f"Summary not saved: {exc.reason}.\n")
             said = exc.said(folder_words(exc.folder))

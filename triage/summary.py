@@ -116,8 +116,8 @@ def _stopped_result(answers: list[tuple[str, Any]]) -> dict[str, Any]:
     them. So a stopped summary counts every question left as "I don't know" (possibly yes, capped, as
     the rules always treat it) and gives the more urgent of that and "routine" with a primary care
     doctor (a check that stopped early has cleared nobody for self-care). Stopping therefore never
-    says less than answering "I don't know" to the next question and stopping then, nor less than any
-    way of finishing could give. Reasons name only what was said; when the urgency comes from the
+    says less than answering "I don't know" to the next question and stopping then, nor less than the
+    least urgent way of finishing (it may say less than the most urgent one). Reasons name only what was said; when the urgency comes from the
     questions left, a reason says so in plain words."""
     rules = load_rules()
     questionnaire = load_questionnaire()

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .fhir import summary_bundle
-from .summary import SummaryRecord, person_text
+from .summary import SummaryRecord, build_summary, person_text
 
 PREFIX = "spine-check-summary"
 TEXT_SUFFIX, FHIR_SUFFIX = ".txt", ".fhir.json"
@@ -117,6 +117,13 @@ def _try_writing_in(folder: Path) -> None:
                 raise
     with tempfile.NamedTemporaryFile(dir=folder, prefix=".spine-check-write-test-"):
         pass
+
+
+def save_summary(state: Any, locale: str, directory: str | os.PathLike[str]) -> SavedSummary:
+    """The summary of conversation `state` made now (local time, with its offset) and written in
+    `directory`: what the text and offline voice front ends do when the person says "summary".
+    Raises SummaryWriteError as write_summary does (and NotASummaryState for a foreign state)."""
+    return write_summary(build_summary(state, datetime.now().astimezone(), locale), directory)
 
 
 def write_summary(record: SummaryRecord, directory: str | os.PathLike[str]) -> SavedSummary:

@@ -10,7 +10,6 @@ result it ends the assessment, keeping what was answered. A failed write says wh
 from __future__ import annotations
 
 import os
-from datetime import datetime
 from typing import TextIO
 
 from .cli_exit import INTERRUPTED
@@ -18,9 +17,8 @@ from .conversation import Turn, start, step
 from .model import load_questionnaire
 from .outcome import outcome_summary
 from .locales import DEFAULT_LOCALE
-from .summary import build_summary
-from .summary_files import (KEPT_AT_RESULT, KEPT_BEFORE_RESULT, SavedSummary, SummaryWriteError, path_lines,
-                            write_summary)
+from .summary_files import KEPT_AT_RESULT, KEPT_BEFORE_RESULT, SavedSummary, SummaryWriteError, path_lines, \
+    save_summary
 
 
 def _show(turn: Turn, out: TextIO) -> None:
@@ -59,7 +57,7 @@ def _summary(turn: Turn, out: TextIO, locale: str, summary_dir: str | os.PathLik
     the turn to show. If it cannot be written: print why and lose nothing: at the result the
     conversation stays open; before it, the assessment carries on with the current question."""
     try:
-        saved = write_summary(build_summary(turn.state, datetime.now().astimezone(), locale), summary_dir)
+        saved = save_summary(turn.state, locale, summary_dir)
     except SummaryWriteError as exc:
         if not turn.ended:
             out.write(f"Spine Check: {exc} {KEPT_AT_RESULT}\n")
